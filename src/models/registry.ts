@@ -1,0 +1,54 @@
+/**
+ * @module models/registry
+ * The table of models by name: how to create one from params and how to load a saved one.
+ * New models register here (BPR, LightGCN, ItemKNN, VBPR… in later issues).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { readManifest } from './artifact.js';
+import { Popularity } from './popularity/popularity.js';
+import type { Recommender } from './recommender.js';
+
+export interface ModelEntry {
+  readonly name: string;
+  readonly description: string;
+  /** Whether training runs for several epochs (and so benefits from early stopping). */
+  readonly iterative: boolean;
+  create(params: Record<string, unknown>): Recommender;
+  load(dir: string, fingerprint?: string): Promise<Recommender>;
+}
+
+const entries = new Map<string, ModelEntry>();
+
+export function registerModel(entry: ModelEntry): void {
+  entries.set(entry.name, entry);
+}
+
+registerModel({
+  name: 'popularity',
+  description: 'most interacted items in training (ties: lower item index)',
+  iterative: false,
+  create: () => new Popularity(),
+  load: (dir, fp) => Popularity.load(dir, fp),
+});
+
+export function modelNames(): string[] {
+  return [...entries.keys()].sort();
+}
+
+export function getModel(name: string): ModelEntry {
+  const e = entries.get(name);
+  if (!e) {
+    throw new InvalidArgumentError(`unknown model "${name}". Should be one of: ${modelNames().join(', ')}`);
+  }
+  return e;
+}
+
+export function createModel(name: string, params: Record<string, unknown> = {}): Recommender {
+  return getModel(name).create(params);
+}
+
+/** Loads any saved model, choosing the class from its manifest. */
+export async function loadModel(dir: string, fingerprint?: string): Promise<Recommender> {
+  const manifest = await readManifest(dir);
+  return getModel(manifest.model).load(dir, fingerprint);
+}
