@@ -13,4 +13,8 @@ export interface Split {
   readonly test: Interactions;
   /** Items held out of training (cold-start split), ascending. */
   readonly coldItems?: Int32Array;
+  /** Cold-start split: the held-out items whose interactions form `valid`, ascending. */
+  readonly coldValidItems?: Int32Array;
+  /** Cold-start split: the held-out items whose interactions form `test`, ascending. */
+  readonly coldTestItems?: Int32Array;
 }

@@ -1,0 +1,153 @@
+/**
+ * @module cli/commands/experiment
+ * `fusionrec experiment`: load a dataset spec, run the experiment, print the table, write JSON.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { InvalidArgumentError, InvalidInputError } from '../../errors.js';
+import { loadDataset } from '../../experiment/dataset-spec.js';
+import {
+  type ExperimentOptions,
+  type ModelSpec,
+  resultToJson,
+  runExperiment,
+} from '../../experiment/experiment.js';
+import { formatExperiment } from '../../experiment/report.js';
+import { progressEnabled } from '../../util/progress.js';
+
+/** The JSON config file `--config` takes; every key is optional and CLI flags win. */
+export interface ExperimentFileConfig {
+  dataset?: string;
+  models?: (string | ModelSpec)[];
+  seed?: number;
+  split?: string;
+  patience?: number;
+  maxEpochs?: number;
+  positive?: string[];
+  kcore?: { userK: number; itemK: number };
+  modalities?: Record<string, string>;
+  maskValid?: boolean;
+  workers?: number;
+}
+
+interface Flags {
+  dataset?: string;
+  models?: string;
+  config?: string;
+  seed?: string;
+  json?: string;
+  split?: string;
+  modality: string[];
+  patience?: string;
+  maxEpochs?: string;
+  positive?: string;
+  kcore?: string;
+  maskValid?: boolean;
+  workers?: string;
+}
+
+const int = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`--${name} expects an integer, got "${v}"`);
+  return n;
+};
+
+async function readConfig(file: string): Promise<ExperimentFileConfig> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text) as ExperimentFileConfig;
+  } catch (err) {
+    throw new InvalidInputError({ file, line: 0 }, 'expected a JSON experiment config', { cause: err });
+  }
+}
+
+function parseModelList(text: string): ModelSpec[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((name) => ({ name }));
+}
+
+export function registerExperiment(program: Command): void {
+  program
+    .command('experiment')
+    .description('train and evaluate models on a dataset with early stopping; print the results table')
+    .option(
+      '-d, --dataset <spec>',
+      'dataset spec: mmrec:<file.inter> | mmrec-json:<dir> | movielens:<dir> | catalog:<dir> | demo | shared:<name>',
+    )
+    .option('-m, --models <list>', 'comma-separated model names (default: popularity)')
+    .option('-c, --config <file>', 'JSON config (dataset, models with params, split, …)')
+    .option('--seed <n>', 'random seed (default 42)')
+    .option('--json <out>', 'write the results as JSON to this file')
+    .option(
+      '--split <spec>',
+      'split: predefined | random:0.8,0.1,0.1 | temporal-user:… | leave-last-out | temporal-global:… | cold-start:… ',
+    )
+    .option(
+      '--modality <name=file.npy>',
+      'attach a precomputed modality (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option('--patience <n>', 'early-stopping patience in epochs (default 20)')
+    .option('--max-epochs <n>', 'upper bound on epochs (default 1000)')
+    .option('--positive <rules>', 'positive feedback rules, comma-separated (e.g. click,purchase,rating>=4)')
+    .option('--kcore <u,i>', 'iterative k-core filter: min interactions per user,item')
+    .option('--mask-valid', 'mask validation items when ranking for test (MMRec does not)')
+    .option('--workers <n>', 'evaluation worker threads (default: all cores)')
+    .action(async (flags: Flags) => {
+      const cfg = flags.config ? await readConfig(flags.config) : {};
+      const dataset = flags.dataset ?? cfg.dataset;
+      if (!dataset) throw new InvalidArgumentError('--dataset is required (or "dataset" in --config)');
+      const modalities = { ...(cfg.modalities ?? {}) };
+      for (const m of flags.modality) {
+        const eq = m.indexOf('=');
+        if (eq <= 0) throw new InvalidArgumentError(`--modality expects name=file.npy, got "${m}"`);
+        modalities[m.slice(0, eq)] = m.slice(eq + 1);
+      }
+      let kcore = cfg.kcore;
+      if (flags.kcore) {
+        const [u, i] = flags.kcore.split(',').map(Number);
+        if (!Number.isInteger(u) || !Number.isInteger(i))
+          throw new InvalidArgumentError(`--kcore expects u,i integers, got "${flags.kcore}"`);
+        kcore = { userK: u!, itemK: i! };
+      }
+      const positive = flags.positive ? flags.positive.split(',') : cfg.positive;
+      const ds = await loadDataset(dataset, {
+        modalities,
+        ...(positive ? { positive } : {}),
+        ...(kcore ? { kcore } : {}),
+      });
+      const models = flags.models
+        ? parseModelList(flags.models)
+        : (cfg.models ?? ['popularity']).map((m) => (typeof m === 'string' ? { name: m } : m));
+      const verbose = progressEnabled();
+      const options: ExperimentOptions = {
+        models,
+        seed: int('seed', flags.seed) ?? cfg.seed ?? 42,
+        patience: int('patience', flags.patience) ?? cfg.patience ?? 20,
+        maxEpochs: int('max-epochs', flags.maxEpochs) ?? cfg.maxEpochs ?? 1000,
+        maskValid: flags.maskValid ?? cfg.maskValid ?? false,
+        ...((flags.split ?? cfg.split) ? { split: (flags.split ?? cfg.split)! } : {}),
+        ...((int('workers', flags.workers) ?? cfg.workers)
+          ? { workers: (int('workers', flags.workers) ?? cfg.workers)! }
+          : {}),
+        onEpoch: (model, e) => {
+          if (verbose) {
+            process.stderr.write(
+              `${model} epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, valid ${e.valid.toFixed(4)}${e.improved ? ' *' : ''}, ${e.trainSeconds.toFixed(2)} s\n`,
+            );
+          }
+        },
+      };
+      const result = await runExperiment(ds, options);
+      process.stdout.write(`${formatExperiment(result)}\n`);
+      if (flags.json) {
+        await writeFile(flags.json, `${JSON.stringify(resultToJson(result), null, 2)}\n`);
+        process.stdout.write(`results written to ${flags.json}\n`);
+      }
+    });
+}

@@ -1,0 +1,27 @@
+/**
+ * @module cli/main
+ * The `fusionrec` command line: wiring only; each command lives in commands/.
+ */
+import { Command } from 'commander';
+import { describeError, FusionrecError } from '../errors.js';
+import { registerDemo } from './commands/demo.js';
+import { registerExperiment } from './commands/experiment.js';
+import { registerInspect } from './commands/inspect.js';
+
+const program = new Command();
+program
+  .name('fusionrec')
+  .description('multimodal recommendation engine: ingest, encode, fuse, train, evaluate, serve')
+  .version('0.1.0');
+registerExperiment(program);
+registerDemo(program);
+registerInspect(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`fusionrec: ${describeError(err)}\n`);
+  if (!(err instanceof FusionrecError) && process.env.FUSIONREC_DEBUG)
+    process.stderr.write(`${String((err as Error)?.stack)}\n`);
+  process.exitCode = err instanceof FusionrecError ? 2 : 1;
+}

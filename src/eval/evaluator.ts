@@ -1,0 +1,165 @@
+/**
+ * @module eval/evaluator
+ * All-item ranking evaluation (MMRec's protocol): for every user with target items, score every
+ * item, mask the user's training items (and, optionally, validation items), take the top K, and
+ * average the metrics over users, keeping per-user values. Runs on worker threads when the model
+ * offers a ScoringKernel; otherwise on the main thread through scoreBatch().
+ */
+import type { Interactions } from '../data/interactions.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Recommender } from '../models/recommender.js';
+import type { Split } from '../splits/split.js';
+import { defaultWorkers, siblingModule, startWorker, toShared } from '../util/workers.js';
+import { metricKey, type RankingMetricName } from './metrics/ranking.js';
+import { evaluateRange, type RankingTask } from './ranking-core.js';
+
+export interface RankingEvalOptions {
+  /** Cut-offs, default [10, 20]. */
+  ks?: number[];
+  /** Metrics, default recall, precision, f1, ndcg, map, hit, mrr. */
+  metrics?: RankingMetricName[];
+  /** Also compute per-user AUC over all unmasked items (costs |target| x items per user). */
+  auc?: boolean;
+  /** Worker threads (default: the machine's cores). 1 = main thread only. */
+  workers?: number;
+  /** Users scored per batch. */
+  batch?: number;
+  /** Below this many user x item scores, stay on the main thread (threads cost ~50 ms to start). */
+  minParallelWork?: number;
+}
+
+export interface RankingEvalResult {
+  /** Evaluated users (those with at least one target item), ascending. */
+  users: Int32Array;
+  /** Mean over users, keyed "recall@20", "auc", "coverage@20", "novelty@20"… */
+  metrics: Record<string, number>;
+  /** Per-user values aligned with `users`, keyed like `metrics` (list metrics only). */
+  perUser: Record<string, Float64Array>;
+  /** users.length x kMax top lists (-1 padding). */
+  topLists: Int32Array;
+  kMax: number;
+  seconds: number;
+}
+
+const DEFAULT_METRICS: RankingMetricName[] = ['recall', 'precision', 'f1', 'ndcg', 'map', 'hit', 'mrr'];
+
+/** Evaluates `model` against `target`, masking the items of every matrix in `masks`. */
+export async function evaluateRanking(
+  model: Recommender,
+  target: Interactions,
+  masks: Interactions[],
+  options: RankingEvalOptions = {},
+): Promise<RankingEvalResult> {
+  const t0 = performance.now();
+  const ks = options.ks ?? [10, 20];
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) {
+    throw new InvalidArgumentError(`ks must be positive integers, got [${ks.join(', ')}]`);
+  }
+  const names = options.metrics ?? DEFAULT_METRICS;
+  const auc = options.auc ?? false;
+  const kMax = Math.max(...ks);
+  const users = target.activeUsers();
+  const nItems = target.nItems;
+  if (model.nItems !== nItems) {
+    throw new InvalidArgumentError(
+      `model scores ${model.nItems} items but the evaluation data has ${nItems}`,
+    );
+  }
+  const columns = names.length * ks.length + (auc ? 1 : 0);
+  const kernel = model.scoringKernel?.();
+  const workers = Math.min(options.workers ?? defaultWorkers(), Math.ceil(users.length / 64));
+  const parallel =
+    kernel !== undefined && workers > 1 && users.length * nItems > (options.minParallelWork ?? 2_000_000);
+  const batch = options.batch ?? 128;
+  const share = <T extends Int32Array | Float32Array | Float64Array>(a: T): T => (parallel ? toShared(a) : a);
+  const task: RankingTask = {
+    nItems,
+    users: share(users),
+    masks: masks.map((m) => ({ indptr: share(m.indptr), indices: share(m.indices) })),
+    target: { indptr: share(target.indptr), indices: share(target.indices) },
+    ks,
+    names: [...names],
+    auc,
+    columns,
+    perUser: share(new Float64Array(users.length * columns)),
+    topLists: share(new Int32Array(users.length * kMax)),
+  };
+  if (parallel && kernel) {
+    const url = siblingModule(import.meta.url, './rank-worker');
+    const sharedKernel =
+      kernel.kind === 'item-scores'
+        ? { ...kernel, itemScores: toShared(kernel.itemScores) }
+        : {
+            ...kernel,
+            userFactors: toShared(kernel.userFactors),
+            itemFactors: toShared(kernel.itemFactors),
+            ...(kernel.itemBias ? { itemBias: toShared(kernel.itemBias) } : {}),
+          };
+    const per = Math.ceil(users.length / workers);
+    await Promise.all(
+      Array.from({ length: workers }, (_, w) => {
+        const from = w * per;
+        const to = Math.min(users.length, from + per);
+        return new Promise<void>((resolve, reject) => {
+          const worker = startWorker(url, { kernel: sharedKernel, task, from, to, batch });
+          worker.once('message', (msg: { ok: boolean; error?: string }) => {
+            void worker.terminate();
+            if (msg.ok) resolve();
+            else reject(new Error(`ranking worker failed: ${msg.error}`));
+          });
+          worker.once('error', reject);
+        });
+      }),
+    );
+  } else {
+    evaluateRange(task, (u, out) => model.scoreBatch(u, out), 0, users.length, batch);
+  }
+  const result = summarise(task, users, names, ks, auc, kMax);
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+}
+
+function summarise(
+  task: RankingTask,
+  users: Int32Array,
+  names: RankingMetricName[],
+  ks: number[],
+  auc: boolean,
+  kMax: number,
+): RankingEvalResult {
+  const perUser: Record<string, Float64Array> = {};
+  const metrics: Record<string, number> = {};
+  const keys: string[] = [];
+  for (const name of names) for (const k of ks) keys.push(metricKey(name, k));
+  if (auc) keys.push('auc');
+  const n = users.length;
+  keys.forEach((key, c) => {
+    const col = new Float64Array(n);
+    let sum = 0;
+    let count = 0;
+    for (let u = 0; u < n; u++) {
+      const v = task.perUser[u * task.columns + c]!;
+      col[u] = v;
+      // AUC is undefined (NaN) for a user whose every target item is masked: leave them out.
+      if (!Number.isNaN(v)) {
+        sum += v;
+        count++;
+      }
+    }
+    perUser[key] = col;
+    metrics[key] = count > 0 ? sum / count : 0;
+  });
+  return { users, metrics, perUser, topLists: task.topLists, kMax, seconds: 0 };
+}
+
+/** Evaluates one part of a split the MMRec way: train items masked; valid items masked on test only when asked. */
+export function evaluateSplit(
+  model: Recommender,
+  split: Split,
+  part: 'valid' | 'test',
+  options: RankingEvalOptions & { maskValid?: boolean } = {},
+): Promise<RankingEvalResult> {
+  const masks = [split.train];
+  if (part === 'test' && options.maskValid) masks.push(split.valid);
+  return evaluateRanking(model, split[part], masks, options);
+}

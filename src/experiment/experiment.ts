@@ -1,0 +1,255 @@
+/**
+ * @module experiment/experiment
+ * The experiment runner (Cornac's Experiment, MMRec's protocol): load a dataset, build or take
+ * its split, train every model with early stopping on a validation metric, report test metrics
+ * at the best-validation epoch, and compare models pairwise on the same users.
+ */
+import type { Dataset } from '../data/dataset.js';
+import { InvalidArgumentError } from '../errors.js';
+import { evaluateSplit, type RankingEvalOptions, type RankingEvalResult } from '../eval/evaluator.js';
+import { catalogCoverage, novelty } from '../eval/metrics/beyond.js';
+import { compareModels } from '../eval/significance.js';
+import { createModel, getModel } from '../models/registry.js';
+import { makeSplit, parseSplitSpec } from '../splits/index.js';
+import type { Split } from '../splits/split.js';
+import { interactionsFingerprint } from '../util/fingerprint.js';
+
+export interface ModelSpec {
+  name: string;
+  params?: Record<string, unknown>;
+  /** Name shown in tables (default: the model name). */
+  label?: string;
+}
+
+export interface ExperimentOptions {
+  models: ModelSpec[];
+  seed?: number;
+  /** Split spec (see splits/parseSplitSpec); default: the dataset's own split, else random 8:1:1. */
+  split?: string;
+  /** Epochs without improvement of the validation metric before stopping (MMRec: 20). */
+  patience?: number;
+  maxEpochs?: number;
+  ks?: number[];
+  /** Metric key chosen on validation, default "recall@20". */
+  validMetric?: string;
+  /** Mask validation items when ranking for test (MMRec does not). */
+  maskValid?: boolean;
+  workers?: number;
+  /** Per-epoch callback for logs and progress. */
+  onEpoch?: (model: string, info: EpochLog) => void;
+}
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  trainSeconds: number;
+  valid: number;
+  improved: boolean;
+}
+
+export interface ModelResult {
+  model: string;
+  label: string;
+  params: Record<string, unknown>;
+  /** Test metrics at the best-validation epoch. */
+  metrics: Record<string, number>;
+  validMetrics: Record<string, number>;
+  bestEpoch: number;
+  epochs: number;
+  trainSecondsPerEpoch: number;
+  evalSeconds: number;
+  history: EpochLog[];
+  /** Per-user test values at the best epoch (not written to JSON). */
+  perUser?: Record<string, Float64Array>;
+  testUsers?: Int32Array;
+}
+
+export interface Comparison {
+  baseline: string;
+  model: string;
+  metric: string;
+  meanDiff: number;
+  tTestP: number;
+  wilcoxonP: number;
+  ciLow: number;
+  ciHigh: number;
+}
+
+export interface ExperimentResult {
+  dataset: {
+    name: string;
+    source: string;
+    users: number;
+    items: number;
+    train: number;
+    valid: number;
+    test: number;
+    split: string;
+    testUsers: number;
+  };
+  seed: number;
+  results: ModelResult[];
+  comparisons: Comparison[];
+}
+
+/** Builds the split an experiment uses. */
+export function buildSplit(ds: Dataset, spec: string | undefined, seed: number): Split {
+  const text = spec ?? (ds.log.labels ? 'predefined' : 'random:0.8,0.1,0.1');
+  return makeSplit(parseSplitSpec(text, seed), ds.log, ds.users.size, ds.items.size);
+}
+
+export async function runExperiment(ds: Dataset, options: ExperimentOptions): Promise<ExperimentResult> {
+  if (options.models.length === 0) throw new InvalidArgumentError('experiment needs at least one model');
+  for (const m of options.models) getModel(m.name); // fail before any training on a bad name
+  const seed = options.seed ?? 42;
+  const split = buildSplit(ds, options.split, seed);
+  const ks = options.ks ?? [10, 20];
+  const validMetric = options.validMetric ?? 'recall@20';
+  const evalOpts: RankingEvalOptions & { maskValid?: boolean } = {
+    ks: [...new Set([...ks, 10, 20])].sort((a, b) => a - b),
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.maskValid === undefined ? {} : { maskValid: options.maskValid }),
+  };
+  const fp = interactionsFingerprint(ds.name, split.train);
+  const results: ModelResult[] = [];
+  for (const spec of options.models) {
+    results.push(await runOne(ds, split, spec, { ...options, seed, validMetric, fingerprint: fp, evalOpts }));
+  }
+  const first = results[0]!;
+  const comparisons: Comparison[] = [];
+  for (const r of results.slice(1)) {
+    for (const metric of [validMetric, 'ndcg@20']) {
+      const a = r.perUser?.[metric];
+      const b = first.perUser?.[metric];
+      if (!a || !b || a.length < 2) continue;
+      const c = compareModels(a, b, { seed });
+      comparisons.push({
+        baseline: first.label,
+        model: r.label,
+        metric,
+        meanDiff: c.tTest.meanDiff,
+        tTestP: c.tTest.pValue,
+        wilcoxonP: c.wilcoxon.pValue,
+        ciLow: c.bootstrap.low,
+        ciHigh: c.bootstrap.high,
+      });
+    }
+  }
+  const testUsers = first.testUsers?.length ?? 0;
+  return {
+    dataset: {
+      name: ds.name,
+      source: ds.source,
+      users: ds.users.size,
+      items: ds.items.size,
+      train: split.train.nnz,
+      valid: split.valid.nnz,
+      test: split.test.nnz,
+      split: split.method,
+      testUsers,
+    },
+    seed,
+    results,
+    comparisons,
+  };
+}
+
+async function runOne(
+  ds: Dataset,
+  split: Split,
+  spec: ModelSpec,
+  o: ExperimentOptions & {
+    seed: number;
+    validMetric: string;
+    fingerprint: string;
+    evalOpts: RankingEvalOptions & { maskValid?: boolean };
+  },
+): Promise<ModelResult> {
+  const label = spec.label ?? spec.name;
+  const entry = getModel(spec.name);
+  const model = createModel(spec.name, spec.params ?? {});
+  const patience = o.patience ?? 20;
+  const history: EpochLog[] = [];
+  let best = Number.NEGATIVE_INFINITY;
+  let bestEpoch = 0;
+  let sinceBest = 0;
+  let bestTest: RankingEvalResult | undefined;
+  let bestValid: RankingEvalResult | undefined;
+  let evalSeconds = 0;
+  const report = await model.fit(
+    { train: split.train, valid: split.valid, modalities: ds.modalities, fingerprint: o.fingerprint },
+    {
+      seed: o.seed,
+      maxEpochs: o.maxEpochs ?? 1000,
+      onEpochEnd: async (info) => {
+        const valid = await evaluateSplit(model, split, 'valid', o.evalOpts);
+        evalSeconds += valid.seconds;
+        const v = valid.metrics[o.validMetric];
+        if (v === undefined)
+          throw new InvalidArgumentError(`validation metric "${o.validMetric}" is not computed`);
+        const improved = v > best || bestTest === undefined;
+        if (improved) {
+          best = v;
+          bestEpoch = info.epoch;
+          sinceBest = 0;
+          bestValid = valid;
+          // Test is only needed where validation improves: it is reported at the best epoch.
+          bestTest = await evaluateSplit(model, split, 'test', o.evalOpts);
+          evalSeconds += bestTest.seconds;
+        } else {
+          sinceBest++;
+        }
+        const log: EpochLog = {
+          epoch: info.epoch,
+          loss: info.loss,
+          trainSeconds: info.seconds,
+          valid: v,
+          improved,
+        };
+        history.push(log);
+        o.onEpoch?.(label, log);
+        return entry.iterative && sinceBest > patience ? 'stop' : 'continue';
+      },
+    },
+  );
+  if (!bestTest || !bestValid) throw new InvalidArgumentError(`model "${spec.name}" reported no epoch`);
+  const metrics = { ...bestTest.metrics, ...beyondMetrics(bestTest, split) };
+  return {
+    model: spec.name,
+    label,
+    params: { ...model.params },
+    metrics,
+    validMetrics: bestValid.metrics,
+    bestEpoch,
+    epochs: report.epochs,
+    trainSecondsPerEpoch: report.epochs > 0 ? report.trainSeconds / report.epochs : 0,
+    evalSeconds,
+    history,
+    perUser: bestTest.perUser,
+    testUsers: bestTest.users,
+  };
+}
+
+function beyondMetrics(r: RankingEvalResult, split: Split): Record<string, number> {
+  const pop = split.train.itemCounts();
+  const out: Record<string, number> = {};
+  for (const k of [10, 20]) {
+    if (k > r.kMax) continue;
+    const lists: Int32Array[] = [];
+    for (let u = 0; u < r.users.length; u++) {
+      const row = r.topLists.subarray(u * r.kMax, u * r.kMax + k);
+      lists.push(row.filter((i) => i >= 0));
+    }
+    out[`coverage@${k}`] = catalogCoverage(lists, split.train.nItems);
+    out[`novelty@${k}`] = novelty(lists, pop, split.train.nUsers);
+  }
+  return out;
+}
+
+/** The JSON form of a result (per-user arrays dropped). */
+export function resultToJson(r: ExperimentResult): unknown {
+  return {
+    ...r,
+    results: r.results.map(({ perUser: _p, testUsers: _t, ...rest }) => rest),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * @module util/progress
+ * Progress bars for long steps: drawn on an interactive terminal, silent in CI and pipes.
+ */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  update(done: number, info?: string): void;
+  stop(): void;
+}
+
+const silent: Progress = { update: () => {}, stop: () => {} };
+
+/** Whether progress bars are drawn (stderr is a TTY and CI is not set). */
+export function progressEnabled(): boolean {
+  return Boolean(process.stderr.isTTY) && !process.env.CI && process.env.FUSIONREC_PROGRESS !== '0';
+}
+
+/** A bar of `total` steps titled `label`, or a silent one when not on a terminal. */
+export function progress(label: string, total: number): Progress {
+  if (!progressEnabled()) return silent;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {value}/{total} {info}`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { info: '' });
+  return {
+    update: (done, info = '') => bar.update(done, { info }),
+    stop: () => bar.stop(),
+  };
+}
