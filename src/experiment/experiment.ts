@@ -35,6 +35,11 @@ export interface ExperimentOptions {
   /** Mask validation items when ranking for test (MMRec does not). */
   maskValid?: boolean;
   workers?: number;
+  /**
+   * Evaluate the test split at the best-validation epoch (default true). Hyper-parameter search
+   * sets false, so that choices are made on validation only and test is never looked at.
+   */
+  evaluateTest?: boolean;
   /** Per-epoch callback for logs and progress. */
   onEpoch?: (model: string, info: EpochLog) => void;
 }
@@ -187,15 +192,19 @@ async function runOne(
         const v = valid.metrics[o.validMetric];
         if (v === undefined)
           throw new InvalidArgumentError(`validation metric "${o.validMetric}" is not computed`);
-        const improved = v > best || bestTest === undefined;
+        const improved = v > best || bestValid === undefined;
         if (improved) {
           best = v;
           bestEpoch = info.epoch;
           sinceBest = 0;
           bestValid = valid;
           // Test is only needed where validation improves: it is reported at the best epoch.
-          bestTest = await evaluateSplit(model, split, 'test', o.evalOpts);
-          evalSeconds += bestTest.seconds;
+          if (o.evaluateTest !== false) {
+            bestTest = await evaluateSplit(model, split, 'test', o.evalOpts);
+            evalSeconds += bestTest.seconds;
+          } else {
+            bestTest = valid;
+          }
         } else {
           sinceBest++;
         }
@@ -213,7 +222,7 @@ async function runOne(
     },
   );
   if (!bestTest || !bestValid) throw new InvalidArgumentError(`model "${spec.name}" reported no epoch`);
-  const metrics = { ...bestTest.metrics, ...beyondMetrics(bestTest, split) };
+  const metrics = o.evaluateTest === false ? {} : { ...bestTest.metrics, ...beyondMetrics(bestTest, split) };
   return {
     model: spec.name,
     label,

@@ -1,0 +1,63 @@
+/**
+ * The command line end to end: a real process on a real catalog folder.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../../src/demo/generate.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1' },
+  });
+
+let dir = '';
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fusionrec-cli-'));
+  await generateDemo(join(dir, 'shop'), { items: 80, users: 120, seed: 5 });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('fusionrec CLI', () => {
+  it('experiment prints the table and writes the JSON result', () => {
+    const out = join(dir, 'r.json');
+    const r = cli('experiment', '--dataset', `catalog:${join(dir, 'shop')}`, '--models', 'popularity', '--json', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/model +R@10 +R@20/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.dataset).toMatchObject({ name: 'demo', users: 120, items: 80 });
+    expect(json.dataset.train + json.dataset.valid + json.dataset.test).toBeGreaterThan(0);
+    expect(json.results[0]).toMatchObject({ model: 'popularity', bestEpoch: 1, epochs: 1 });
+    for (const k of ['recall@10', 'recall@20', 'ndcg@10', 'ndcg@20', 'precision@20', 'map@20']) {
+      expect(typeof json.results[0].metrics[k]).toBe('number');
+    }
+    expect(typeof json.results[0].trainSecondsPerEpoch).toBe('number');
+    expect(typeof json.results[0].evalSeconds).toBe('number');
+  });
+
+  it('names the file, line and field of bad input and exits 2', () => {
+    const bad = join(dir, 'bad');
+    rmSync(bad, { recursive: true, force: true });
+    spawnSync('mkdir', ['-p', bad]);
+    writeFileSync(join(bad, 'events.csv'), 'user,item,type,value\nu1,i1,click,1\nu2,i2,click,abc\n');
+    const r = cli('experiment', '--dataset', `catalog:${bad}`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${join(bad, 'events.csv')}:3`);
+    expect(r.stderr).toContain('field "value"');
+  });
+
+  it('rejects an unknown dataset kind and an unknown model with the valid choices', () => {
+    const a = cli('experiment', '--dataset', 'nope:x');
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/unknown dataset spec "nope:x". Should be one of: mmrec:<path>/);
+    const b = cli('experiment', '--dataset', `catalog:${join(dir, 'shop')}`, '--models', 'zzz');
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/unknown model "zzz". Should be one of: .*popularity/);
+  });
+});
