@@ -11,7 +11,7 @@ import type { Recommender } from '../models/recommender.js';
 import type { Split } from '../splits/split.js';
 import { defaultWorkers, siblingModule, startWorker, toShared } from '../util/workers.js';
 import { metricKey, type RankingMetricName } from './metrics/ranking.js';
-import { evaluateRange, type RankingTask } from './ranking-core.js';
+import { evaluateRange, kernelScorer, type RankingTask } from './ranking-core.js';
 
 export interface RankingEvalOptions {
   /** Cut-offs, default [10, 20]. */
@@ -112,7 +112,10 @@ export async function evaluateRanking(
       }),
     );
   } else {
-    evaluateRange(task, (u, out) => model.scoreBatch(u, out), 0, users.length, batch);
+    const score = kernel
+      ? kernelScorer(kernel)
+      : (u: Int32Array, out: Float32Array) => model.scoreBatch(u, out);
+    evaluateRange(task, score, 0, users.length, batch);
   }
   const result = summarise(task, users, names, ks, auc, kMax);
   result.seconds = (performance.now() - t0) / 1000;

@@ -4,6 +4,7 @@
  * threads: score a batch of users, mask seen items, select the top K, mark hits, compute
  * metrics. Only typed arrays cross this boundary.
  */
+import { DotScorer } from '../math/dot-scorer.js';
 import { topK } from '../math/topk.js';
 import type { ScoringKernel } from '../models/recommender.js';
 import { aucFromScores, type RankingMetricName, rankingMetricsAt } from './metrics/ranking.js';
@@ -44,19 +45,8 @@ export function kernelScorer(kernel: ScoringKernel): BatchScorer {
       for (let b = 0; b < users.length; b++) out.set(s, b * s.length);
     };
   }
-  const { dim, nItems, userFactors: U, itemFactors: V, itemBias } = kernel;
-  return (users, out) => {
-    for (let b = 0; b < users.length; b++) {
-      const uo = users[b]! * dim;
-      const base = b * nItems;
-      for (let i = 0; i < nItems; i++) {
-        const io = i * dim;
-        let acc = itemBias ? itemBias[i]! : 0;
-        for (let d = 0; d < dim; d++) acc += U[uo + d]! * V[io + d]!;
-        out[base + i] = acc;
-      }
-    }
-  };
+  const scorer = new DotScorer(kernel.dim, kernel.nItems, kernel.itemFactors, kernel.itemBias);
+  return (users, out) => scorer.scoreUsers(kernel.userFactors, users, out);
 }
 
 function hasSorted(indices: Int32Array, lo: number, hi: number, x: number): boolean {
