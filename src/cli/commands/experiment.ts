@@ -13,7 +13,7 @@ import {
   runExperiment,
 } from '../../experiment/experiment.js';
 import { formatExperiment } from '../../experiment/report.js';
-import { progressEnabled } from '../../util/progress.js';
+import { type Progress, progress } from '../../util/progress.js';
 
 /** The JSON config file `--config` takes; every key is optional and CLI flags win. */
 export interface ExperimentFileConfig {
@@ -44,6 +44,7 @@ interface Flags {
   kcore?: string;
   maskValid?: boolean;
   workers?: string;
+  verbose?: boolean;
 }
 
 const int = (name: string, v: string | undefined): number | undefined => {
@@ -98,6 +99,7 @@ export function registerExperiment(program: Command): void {
     .option('--kcore <u,i>', 'iterative k-core filter: min interactions per user,item')
     .option('--mask-valid', 'mask validation items when ranking for test (MMRec does not)')
     .option('--workers <n>', 'evaluation worker threads (default: all cores)')
+    .option('-v, --verbose', 'log every epoch (loss, validation metric, seconds) to stderr')
     .action(async (flags: Flags) => {
       const cfg = flags.config ? await readConfig(flags.config) : {};
       const dataset = flags.dataset ?? cfg.dataset;
@@ -124,26 +126,41 @@ export function registerExperiment(program: Command): void {
       const models = flags.models
         ? parseModelList(flags.models)
         : (cfg.models ?? ['popularity']).map((m) => (typeof m === 'string' ? { name: m } : m));
-      const verbose = progressEnabled();
+      const maxEpochs = int('max-epochs', flags.maxEpochs) ?? cfg.maxEpochs ?? 1000;
+      const bars = new Map<string, Progress>();
+      let best = Number.NEGATIVE_INFINITY;
       const options: ExperimentOptions = {
         models,
         seed: int('seed', flags.seed) ?? cfg.seed ?? 42,
         patience: int('patience', flags.patience) ?? cfg.patience ?? 20,
-        maxEpochs: int('max-epochs', flags.maxEpochs) ?? cfg.maxEpochs ?? 1000,
+        maxEpochs,
         maskValid: flags.maskValid ?? cfg.maskValid ?? false,
         ...((flags.split ?? cfg.split) ? { split: (flags.split ?? cfg.split)! } : {}),
         ...((int('workers', flags.workers) ?? cfg.workers)
           ? { workers: (int('workers', flags.workers) ?? cfg.workers)! }
           : {}),
         onEpoch: (model, e) => {
-          if (verbose) {
+          let bar = bars.get(model);
+          if (!bar) {
+            for (const b of bars.values()) b.stop();
+            bar = progress(model.padEnd(12), maxEpochs);
+            bars.set(model, bar);
+            best = Number.NEGATIVE_INFINITY;
+          }
+          if (e.improved) best = e.valid;
+          if (flags.verbose) {
             process.stderr.write(
-              `${model} epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, valid ${e.valid.toFixed(4)}${e.improved ? ' *' : ''}, ${e.trainSeconds.toFixed(2)} s\n`,
+              `${model} epoch ${e.epoch}: loss ${e.loss.toFixed(5)}  valid ${e.valid.toFixed(4)}${e.improved ? ' *' : ''}  ${e.trainSeconds.toFixed(3)} s\n`,
             );
           }
+          bar.update(
+            e.epoch,
+            `loss ${e.loss.toFixed(4)}  valid ${e.valid.toFixed(4)}  best ${best.toFixed(4)}`,
+          );
         },
       };
       const result = await runExperiment(ds, options);
+      for (const b of bars.values()) b.stop();
       process.stdout.write(`${formatExperiment(result)}\n`);
       if (flags.json) {
         await writeFile(flags.json, `${JSON.stringify(resultToJson(result), null, 2)}\n`);
