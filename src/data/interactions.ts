@@ -5,6 +5,7 @@
  * keeping the latest event's value and timestamp (ties: the later row).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { sortedIncludes } from '../math/sorted.js';
 import type { InteractionLog } from './log.js';
 
 export class Interactions {
@@ -115,16 +116,7 @@ export class Interactions {
 
   /** Whether user u interacted with item i (binary search in the sorted row). */
   has(u: number, i: number): boolean {
-    let lo = this.indptr[u]!;
-    let hi = this.indptr[u + 1]! - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = this.indices[mid]!;
-      if (v === i) return true;
-      if (v < i) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return false;
+    return sortedIncludes(this.indices, i, this.indptr[u]!, this.indptr[u + 1]!);
   }
 
   /** Interactions per item. */

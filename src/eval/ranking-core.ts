@@ -5,6 +5,7 @@
  * metrics. Only typed arrays cross this boundary.
  */
 import { DotScorer } from '../math/dot-scorer.js';
+import { sortedIncludes } from '../math/sorted.js';
 import { topK } from '../math/topk.js';
 import type { ScoringKernel } from '../models/recommender.js';
 import { aucFromScores, type RankingMetricName, rankingMetricsAt } from './metrics/ranking.js';
@@ -49,18 +50,6 @@ export function kernelScorer(kernel: ScoringKernel): BatchScorer {
   return (users, out) => scorer.scoreUsers(kernel.userFactors, users, out);
 }
 
-function hasSorted(indices: Int32Array, lo: number, hi: number, x: number): boolean {
-  hi -= 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = indices[mid]!;
-    if (v === x) return true;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
 /** Evaluates task.users[from..to) with `score`, writing into task.perUser / task.topLists. */
 export function evaluateRange(
   task: RankingTask,
@@ -90,7 +79,7 @@ export function evaluateRange(
       const relevant = tgt.indices.subarray(tlo, thi);
       const n = topK(row, kMax, top);
       hits.fill(0);
-      for (let j = 0; j < n; j++) hits[j] = hasSorted(tgt.indices, tlo, thi, top[j]!) ? 1 : 0;
+      for (let j = 0; j < n; j++) hits[j] = sortedIncludes(tgt.indices, top[j]!, tlo, thi) ? 1 : 0;
       const ui = start + b;
       rankingMetricsAt(hits, relevant.length, ks, names, task.perUser, ui * columns);
       if (task.auc) {

@@ -21,6 +21,7 @@
  */
 
 import { InvalidArgumentError } from '../../errors.js';
+import { sortedIncludes } from '../../math/sorted.js';
 
 /** The ranking metrics, in the order reports list them. */
 export const RANKING_METRICS = ['recall', 'precision', 'f1', 'ndcg', 'map', 'hit', 'mrr'] as const;
@@ -252,14 +253,5 @@ export function aucFromScores(
 function isExcluded(excluded: ((item: number) => boolean) | Int32Array | undefined, item: number): boolean {
   if (excluded === undefined) return false;
   if (typeof excluded === 'function') return excluded(item);
-  let lo = 0;
-  let hi = excluded.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = excluded[mid]!;
-    if (v === item) return true;
-    if (v < item) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  return sortedIncludes(excluded, item);
 }
