@@ -20,6 +20,8 @@ export function fusionrecEnv(overrides: Partial<FusionrecEnv> = {}): FusionrecEn
   return {
     modelDir: resolve(overrides.modelDir ?? process.env.FUSIONREC_MODEL_DIR ?? 'models'),
     allowRemoteModels: overrides.allowRemoteModels ?? process.env.FUSIONREC_ALLOW_REMOTE === '1',
-    cacheDir: resolve(overrides.cacheDir ?? process.env.FUSIONREC_CACHE_DIR ?? join(homedir(), '.cache', 'fusionrec')),
+    cacheDir: resolve(
+      overrides.cacheDir ?? process.env.FUSIONREC_CACHE_DIR ?? join(homedir(), '.cache', 'fusionrec'),
+    ),
   };
 }

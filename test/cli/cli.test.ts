@@ -26,7 +26,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('fusionrec CLI', () => {
   it('experiment prints the table and writes the JSON result', () => {
     const out = join(dir, 'r.json');
-    const r = cli('experiment', '--dataset', `catalog:${join(dir, 'shop')}`, '--models', 'popularity', '--json', out);
+    const r = cli(
+      'experiment',
+      '--dataset',
+      `catalog:${join(dir, 'shop')}`,
+      '--models',
+      'popularity',
+      '--json',
+      out,
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/model +R@10 +R@20/);

@@ -8,7 +8,13 @@ import { runExperiment } from '../../src/experiment/experiment.js';
 import { datasetPath, hasDataset } from '../../src/io/data-root.js';
 
 const cases = [
-  { name: 'amazon-baby-mmrec', spec: () => `mmrec-json:${datasetPath('amazon-baby-mmrec')}`, users: 19445, r20: 0.0523, n20: 0.0219 },
+  {
+    name: 'amazon-baby-mmrec',
+    spec: () => `mmrec-json:${datasetPath('amazon-baby-mmrec')}`,
+    users: 19445,
+    r20: 0.0523,
+    n20: 0.0219,
+  },
   {
     name: 'lastfm-2k-mm',
     spec: () => `mmrec:${datasetPath('lastfm-2k-mm', 'mmrec', 'lfm2k.inter')}`,
