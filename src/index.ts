@@ -13,6 +13,11 @@ export { type InteractionLog, LogBuilder, SPLIT_LABEL, selectRows } from './data
 export type { AttributeValue, FeedbackEvent, FeedbackType, Item, User } from './data/types.js';
 // demo data
 export { ensureDemo, generateDemo } from './demo/generate.js';
+export { FeatureCache, openFeatureCache } from './encoders/cache.js';
+// encoders
+export type { EncodeResult, Encoder, EncoderInput, MediaKind } from './encoders/encoder.js';
+export { createEncoder, ENCODERS, encoderNames } from './encoders/registry.js';
+export { fusionrecEnv } from './env.js';
 // errors
 export * from './errors.js';
 // evaluation
@@ -36,13 +41,20 @@ export {
   runExperiment,
 } from './experiment/experiment.js';
 export { formatExperiment, textTable } from './experiment/report.js';
+export { type TuneOptions, type TuneResult, tune } from './experiment/tune.js';
 // import
 export * from './io/index.js';
+export { type EncodeCatalogOptions, encodeCatalog, writeModalities } from './jobs/encode.js';
 // numerics
 export { DotScorer } from './math/dot-scorer.js';
 export { type Ranked, topK, topKRanked } from './math/topk.js';
 export { type FeatureModality, makeModality, modalityRow } from './modalities/modality.js';
 export { type ArtifactManifest, readArtifact, readManifest, writeArtifact } from './models/artifact.js';
+export { Bpr } from './models/bpr/bpr.js';
+export { FactorRecommender } from './models/factor-base.js';
+export { ItemKnn } from './models/item-knn/item-knn.js';
+export { LightGcn } from './models/lightgcn/lightgcn.js';
+export { evaluateRating, MfRating } from './models/mf-rating/mf-rating.js';
 export { Popularity } from './models/popularity/popularity.js';
 // models
 export type {
@@ -65,4 +77,10 @@ export {
 } from './models/registry.js';
 // splits
 export * from './splits/index.js';
+// training engine
+export { Adam, type AdamOptions, Sgd } from './training/adam.js';
+export { normalInit, xavierNormal, xavierUniform } from './training/init.js';
+export * as losses from './training/losses.js';
+export { type TripleBatch, TripleSampler } from './training/sampler.js';
+export { runEpochs } from './training/trainer.js';
 export { Rng } from './util/rng.js';

@@ -5,8 +5,10 @@
 import { Command } from 'commander';
 import { describeError, FusionrecError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEncode } from './commands/encode.js';
 import { registerExperiment } from './commands/experiment.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerTune } from './commands/tune.js';
 
 const program = new Command();
 program
@@ -16,6 +18,8 @@ program
 registerExperiment(program);
 registerDemo(program);
 registerInspect(program);
+registerEncode(program);
+registerTune(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -24,7 +24,7 @@ export interface RankingEvalOptions {
   workers?: number;
   /** Users scored per batch. */
   batch?: number;
-  /** Below this many user x item scores, stay on the main thread (threads cost ~50 ms to start). */
+  /** Below this many user x item scores, stay on the main thread: starting threads costs more than the SIMD kernel needs for lfm2k-sized data. */
   minParallelWork?: number;
 }
 
@@ -69,7 +69,7 @@ export async function evaluateRanking(
   const kernel = model.scoringKernel?.();
   const workers = Math.min(options.workers ?? defaultWorkers(), Math.ceil(users.length / 64));
   const parallel =
-    kernel !== undefined && workers > 1 && users.length * nItems > (options.minParallelWork ?? 2_000_000);
+    kernel !== undefined && workers > 1 && users.length * nItems > (options.minParallelWork ?? 20_000_000);
   const batch = options.batch ?? 128;
   const share = <T extends Int32Array | Float32Array | Float64Array>(a: T): T => (parallel ? toShared(a) : a);
   const task: RankingTask = {

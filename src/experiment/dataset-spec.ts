@@ -7,6 +7,7 @@
  * | `mmrec:<file.inter>` | an MMRec interaction file; its `x_label` column is the split |
  * | `mmrec-json:<dir>` | MMRec JSON splits (train.json / val.json / test.json) |
  * | `movielens:<dir>` | ml-latest-small or ml-100k |
+ * | `movielens-mm:<dataRoot>` | ml-latest-small with poster images and TMDB plot overviews (a data root holding ml-latest-small, ml-latest-small-posters, tmdb-5000-movies) |
  * | `catalog:<dir>` | fusionrec's generic catalog + events folder |
  * | `demo[:<dir>]` | the built-in demo catalog (generated on first use) |
  * | `shared:<name>` | a folder of the shared data root (FUSIONREC_DATA or ../shared/data), by name |
@@ -23,8 +24,17 @@ import { loadMmrecInter } from '../io/mmrec-inter.js';
 import { loadMmrecJson } from '../io/mmrec-json.js';
 import { attachNpyModality } from '../io/modality-file.js';
 import { loadMovieLens } from '../io/movielens.js';
+import { loadMovieLensMultimodal } from '../io/movielens-media.js';
 
-export const DATASET_KINDS = ['mmrec', 'mmrec-json', 'movielens', 'catalog', 'demo', 'shared'] as const;
+export const DATASET_KINDS = [
+  'mmrec',
+  'mmrec-json',
+  'movielens',
+  'movielens-mm',
+  'catalog',
+  'demo',
+  'shared',
+] as const;
 
 export interface LoadOptions {
   /** Positive-feedback rules (catalog and MovieLens), e.g. ["rating>=4"]. */
@@ -47,6 +57,7 @@ const SHARED: Record<string, (root: string) => string> = {
   'lastfm-2k-mm': (r) => `mmrec:${join(r, 'lastfm-2k-mm', 'mmrec', 'lfm2k.inter')}`,
   lfm2k: (r) => `mmrec:${join(r, 'lastfm-2k-mm', 'mmrec', 'lfm2k.inter')}`,
   'ml-latest-small': (r) => `movielens:${join(r, 'ml-latest-small')}`,
+  'ml-latest-small-mm': (r) => `movielens-mm:${r}`,
 };
 
 export function parseDatasetSpec(spec: string): { kind: (typeof DATASET_KINDS)[number]; path: string } {
@@ -88,6 +99,12 @@ export async function loadDataset(spec: string, options: LoadOptions = {}): Prom
       break;
     case 'movielens':
       ds = await loadMovieLens(resolve(path), options.positive ? { positive: options.positive } : {});
+      break;
+    case 'movielens-mm':
+      ds = await loadMovieLensMultimodal(
+        resolve(path),
+        options.positive ? { positive: options.positive } : {},
+      );
       break;
     case 'catalog':
       ds = (await loadCatalog(resolve(path), options.positive ? { positive: options.positive } : {})).dataset;

@@ -5,6 +5,10 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { readManifest } from './artifact.js';
+import { Bpr } from './bpr/bpr.js';
+import { ItemKnn } from './item-knn/item-knn.js';
+import { LightGcn } from './lightgcn/lightgcn.js';
+import { MfRating } from './mf-rating/mf-rating.js';
 import { Popularity } from './popularity/popularity.js';
 import type { Recommender } from './recommender.js';
 
@@ -52,3 +56,35 @@ export async function loadModel(dir: string, fingerprint?: string): Promise<Reco
   const manifest = await readManifest(dir);
   return getModel(manifest.model).load(dir, fingerprint);
 }
+
+registerModel({
+  name: 'itemknn',
+  description: 'item-item cosine kNN over interactions (with shrinkage) or an item modality (content)',
+  iterative: false,
+  create: (params) => new ItemKnn(params),
+  load: (dir, fp) => ItemKnn.load(dir, fp),
+});
+
+registerModel({
+  name: 'bpr',
+  description: 'BPR-MF (Rendle et al. 2009) as MMRec: xavier init, uniform negatives, EmbLoss reg, lazy Adam',
+  iterative: true,
+  create: (params) => new Bpr(params),
+  load: (dir, fp) => Bpr.load(dir, fp),
+});
+
+registerModel({
+  name: 'lightgcn',
+  description: 'LightGCN (He et al. 2020) as MMRec: 3-layer graph convolution, BPR + EmbLoss, dense Adam',
+  iterative: true,
+  create: (params) => new LightGcn(params),
+  load: (dir, fp) => LightGcn.load(dir, fp),
+});
+
+registerModel({
+  name: 'mf-rating',
+  description: 'biased MF for explicit ratings (Koren et al. 2009), squared error, Adam or SGD',
+  iterative: true,
+  create: (params) => new MfRating(params),
+  load: (dir, fp) => MfRating.load(dir, fp),
+});
