@@ -69,3 +69,34 @@ describe('fusionrec CLI', () => {
     expect(b.stderr).toMatch(/unknown model "zzz". Should be one of: .*popularity/);
   });
 });
+
+describe('fusionrec demo', () => {
+  it('generates a small catalog, runs the collaborative and the cold-start content experiments', () => {
+    const demoDir = join(dir, 'demo');
+    const r = cli(
+      'demo',
+      '--dir',
+      demoDir,
+      '--items',
+      '120',
+      '--users',
+      '150',
+      '--models',
+      'popularity,bpr',
+      '--max-epochs',
+      '3',
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('1. collaborative models');
+    expect(r.stdout).toMatch(/\nbpr +\d\.\d{4}/);
+    expect(r.stdout).toContain('2. cold-start items');
+    expect(r.stdout).toMatch(/itemknn-image +\d\.\d{4}/);
+    const json = JSON.parse(readFileSync(join(demoDir, 'results.json'), 'utf8'));
+    expect(json.collaborative.results.map((m: { model: string }) => m.model)).toEqual(['popularity', 'bpr']);
+    // Popularity cannot rank items nobody has seen; every content model can.
+    const cold = json.coldStart.results as { label: string; metrics: Record<string, number> }[];
+    expect(cold.find((m) => m.label === 'popularity')!.metrics['recall@20']).toBe(0);
+    for (const m of cold.filter((x) => x.label.startsWith('itemknn-')))
+      expect(m.metrics['recall@20']).toBeGreaterThan(0);
+  });
+});

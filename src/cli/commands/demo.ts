@@ -1,40 +1,98 @@
 /**
  * @module cli/commands/demo
- * `fusionrec demo`: generate the built-in multimodal demo catalog (once), run the experiment
- * runner on it, and print the table. The main job of `npm run demo`.
+ * `fusionrec demo`: the main job on the built-in demo data. Generates the multimodal demo catalog
+ * (once), runs the collaborative models on a random split, encodes the catalog's text, images and
+ * sound with the built-in encoders, then shows on a cold-start split that only content ranks
+ * items nobody has interacted with yet. Prints both tables.
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureDemo } from '../../demo/generate.js';
 import { DEFAULT_DEMO_DIR, loadDataset } from '../../experiment/dataset-spec.js';
-import { resultToJson, runExperiment } from '../../experiment/experiment.js';
+import { type ModelSpec, resultToJson, runExperiment } from '../../experiment/experiment.js';
 import { formatExperiment } from '../../experiment/report.js';
+import { encodeCatalog } from '../../jobs/encode.js';
+
+interface DemoFlags {
+  dir: string;
+  models: string;
+  seed: string;
+  maxEpochs: string;
+  content: boolean;
+  items?: string;
+  users?: string;
+}
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'generate the demo catalog (text, PNG images, WAV clips, feedback) and run an experiment on it',
+      'generate the demo catalog (text, PNG images, WAV clips, feedback) and run the experiments on it',
     )
     .option('--dir <dir>', 'where the demo catalog lives', DEFAULT_DEMO_DIR)
-    .option('-m, --models <list>', 'comma-separated models', 'popularity')
-    .option('--seed <n>', 'seed of the generator and the split', '42')
-    .action(async (flags: { dir: string; models: string; seed: string }) => {
+    .option('-m, --models <list>', 'collaborative models', 'popularity,itemknn,bpr,lightgcn')
+    .option('--seed <n>', 'seed of the generator, the splits and the models', '42')
+    .option('--max-epochs <n>', 'upper bound on epochs per model', '200')
+    .option('--no-content', 'skip encoding and the cold-start (content-only) experiment')
+    .option('--items <n>', 'catalog size of a newly generated demo (default 1500)')
+    .option('--users <n>', 'users of a newly generated demo (default 2000)')
+    .action(async (flags: DemoFlags) => {
       const dir = resolve(flags.dir);
       const seed = Number(flags.seed);
       const t0 = performance.now();
-      const summary = await ensureDemo(dir, { seed });
-      process.stdout.write(
+      const summary = await ensureDemo(dir, {
+        seed,
+        ...(flags.items ? { items: Number(flags.items) } : {}),
+        ...(flags.users ? { users: Number(flags.users) } : {}),
+      });
+      const say = (s: string) => process.stdout.write(`${s}\n`);
+      say(
         `demo catalog in ${dir}: ${summary.items} items, ${summary.users} users, ${summary.events} events ` +
-          `(${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
+          `(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
       );
       const ds = await loadDataset(`catalog:${dir}`);
       const models = flags.models.split(',').map((name) => ({ name: name.trim() }));
-      const result = await runExperiment(ds, { models, seed });
-      process.stdout.write(`${formatExperiment(result)}\n`);
-      const out = join(dir, 'results.json');
-      await writeFile(out, `${JSON.stringify(resultToJson(result), null, 2)}\n`);
-      process.stdout.write(`\nresults written to ${out}\n`);
+      const common = { seed, maxEpochs: Number(flags.maxEpochs) };
+      say('1. collaborative models, per-user random split 8:1:1\n');
+      const cf = await runExperiment(ds, { models, ...common });
+      say(formatExperiment(cf));
+      const out: Record<string, unknown> = { collaborative: resultToJson(cf) };
+      if (flags.content) {
+        const t1 = performance.now();
+        const enc = await encodeCatalog(ds, dir, {
+          text: { name: 'builtin' },
+          image: { name: 'builtin' },
+          audio: { name: 'mfcc' },
+          cachePath: join(dir, '.cache', 'features.sqlite'),
+        });
+        ds.modalities.push(...enc.modalities);
+        const counts = Object.entries(enc.report)
+          .map(
+            ([k, r]) =>
+              `${k} ${r.dims}d (${r.encoded} encoded, ${r.cached} cached, ${r.failed.length} failed)`,
+          )
+          .join('; ');
+        say(
+          `\nencoded the catalog with the built-in encoders in ${((performance.now() - t1) / 1000).toFixed(1)} s: ${counts}\n`,
+        );
+        say(
+          '2. cold-start items (10% of items held out with all their feedback): only content can rank them\n',
+        );
+        const content: ModelSpec[] = [
+          { name: 'popularity' },
+          ...enc.modalities.map((m) => ({
+            name: 'itemknn',
+            label: `itemknn-${m.name}`,
+            params: { source: m.name },
+          })),
+        ];
+        const cold = await runExperiment(ds, { models: content, split: 'cold-start:0.1', ...common });
+        say(formatExperiment(cold));
+        out.coldStart = resultToJson(cold);
+      }
+      const file = join(dir, 'results.json');
+      await writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
+      say(`\nresults written to ${file}`);
     });
 }
