@@ -11,6 +11,7 @@ import { LightGcn } from './lightgcn/lightgcn.js';
 import { MfRating } from './mf-rating/mf-rating.js';
 import { Popularity } from './popularity/popularity.js';
 import type { Recommender } from './recommender.js';
+import { Vbpr } from './vbpr/vbpr.js';
 
 export interface ModelEntry {
   readonly name: string;
@@ -87,4 +88,12 @@ registerModel({
   iterative: true,
   create: (params) => new MfRating(params),
   load: (dir, fp) => MfRating.load(dir, fp),
+});
+
+registerModel({
+  name: 'vbpr',
+  description: 'VBPR (He & McAuley 2016) as MMRec over any modalities: [γ_i ; E·f_i], BPR + EmbLoss, Adam',
+  iterative: true,
+  create: (params) => new Vbpr(params),
+  load: (dir, fp) => Vbpr.load(dir, fp),
 });

@@ -1,0 +1,150 @@
+/**
+ * @module models/vbpr/projection
+ * The two dense products of VBPR's content half (He & McAuley, AAAI 2016): the forward projection
+ * c_s = E f_{items[s]} + b of a set of items, and the projection gradient
+ * ∂E += Σ_s gc_s ⊗ f_{items[s]}, ∂b += Σ_s gc_s. Both are register-blocked (four rows of E by two
+ * items forward, two rows by four items backward) so that each loaded value feeds several
+ * multiply-adds; V8 does not vectorise, and these loops are most of VBPR's training time.
+ */
+
+/**
+ * out[oo + s·stride + k] = b[k] + <E[k], X[items[s]]> for s < count, k < d (E is d x F, X is
+ * rows x F, both row-major).
+ */
+export function projectRows(
+  E: Float32Array,
+  b: Float32Array,
+  d: number,
+  F: number,
+  X: Float32Array,
+  items: Int32Array,
+  count: number,
+  out: Float32Array,
+  oo: number,
+  stride: number,
+): void {
+  let s = 0;
+  for (; s + 1 < count; s += 2) {
+    const x0 = items[s]! * F;
+    const x1 = items[s + 1]! * F;
+    const o0 = oo + s * stride;
+    const o1 = o0 + stride;
+    let k = 0;
+    for (; k + 3 < d; k += 4) {
+      const e0 = k * F;
+      const e1 = e0 + F;
+      const e2 = e1 + F;
+      const e3 = e2 + F;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let c0 = 0;
+      let c1 = 0;
+      let c2 = 0;
+      let c3 = 0;
+      for (let f = 0; f < F; f++) {
+        const u = X[x0 + f]!;
+        const v = X[x1 + f]!;
+        const w0 = E[e0 + f]!;
+        const w1 = E[e1 + f]!;
+        const w2 = E[e2 + f]!;
+        const w3 = E[e3 + f]!;
+        a0 += w0 * u;
+        a1 += w1 * u;
+        a2 += w2 * u;
+        a3 += w3 * u;
+        c0 += w0 * v;
+        c1 += w1 * v;
+        c2 += w2 * v;
+        c3 += w3 * v;
+      }
+      out[o0 + k] = b[k]! + a0;
+      out[o0 + k + 1] = b[k + 1]! + a1;
+      out[o0 + k + 2] = b[k + 2]! + a2;
+      out[o0 + k + 3] = b[k + 3]! + a3;
+      out[o1 + k] = b[k]! + c0;
+      out[o1 + k + 1] = b[k + 1]! + c1;
+      out[o1 + k + 2] = b[k + 2]! + c2;
+      out[o1 + k + 3] = b[k + 3]! + c3;
+    }
+    for (; k < d; k++) {
+      out[o0 + k] = b[k]! + dotRow(E, k * F, X, x0, F);
+      out[o1 + k] = b[k]! + dotRow(E, k * F, X, x1, F);
+    }
+  }
+  for (; s < count; s++) {
+    const x0 = items[s]! * F;
+    const o0 = oo + s * stride;
+    for (let k = 0; k < d; k++) out[o0 + k] = b[k]! + dotRow(E, k * F, X, x0, F);
+  }
+}
+
+/** GE[k] += Σ_s G[s·d + k] · X[items[s]] and Gb[k] += Σ_s G[s·d + k], for k < d, s < count. */
+export function projectionGradient(
+  G: Float32Array,
+  d: number,
+  F: number,
+  X: Float32Array,
+  items: Int32Array,
+  count: number,
+  GE: Float32Array,
+  Gb: Float32Array,
+): void {
+  for (let s = 0; s < count; s++) {
+    for (let k = 0; k < d; k++) Gb[k]! += G[s * d + k]!;
+  }
+  let k = 0;
+  // Two rows of GE by four items: each loaded feature feeds two multiply-adds.
+  for (; k + 1 < d; k += 2) {
+    const r0 = k * F;
+    const r1 = r0 + F;
+    let s = 0;
+    for (; s + 3 < count; s += 4) {
+      const g00 = G[s * d + k]!;
+      const g10 = G[(s + 1) * d + k]!;
+      const g20 = G[(s + 2) * d + k]!;
+      const g30 = G[(s + 3) * d + k]!;
+      const g01 = G[s * d + k + 1]!;
+      const g11 = G[(s + 1) * d + k + 1]!;
+      const g21 = G[(s + 2) * d + k + 1]!;
+      const g31 = G[(s + 3) * d + k + 1]!;
+      const x0 = items[s]! * F;
+      const x1 = items[s + 1]! * F;
+      const x2 = items[s + 2]! * F;
+      const x3 = items[s + 3]! * F;
+      for (let f = 0; f < F; f++) {
+        const a = X[x0 + f]!;
+        const b = X[x1 + f]!;
+        const c = X[x2 + f]!;
+        const e = X[x3 + f]!;
+        GE[r0 + f]! += g00 * a + g10 * b + g20 * c + g30 * e;
+        GE[r1 + f]! += g01 * a + g11 * b + g21 * c + g31 * e;
+      }
+    }
+    for (; s < count; s++) {
+      const g0 = G[s * d + k]!;
+      const g1 = G[s * d + k + 1]!;
+      const x0 = items[s]! * F;
+      for (let f = 0; f < F; f++) {
+        const a = X[x0 + f]!;
+        GE[r0 + f]! += g0 * a;
+        GE[r1 + f]! += g1 * a;
+      }
+    }
+  }
+  for (; k < d; k++) {
+    const r = k * F;
+    for (let s = 0; s < count; s++) {
+      const g = G[s * d + k]!;
+      const x0 = items[s]! * F;
+      for (let f = 0; f < F; f++) GE[r + f]! += g * X[x0 + f]!;
+    }
+  }
+}
+
+function dotRow(A: Float32Array, ao: number, B: Float32Array, bo: number, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += A[ao + k]! * B[bo + k]!;
+  return s;
+}

@@ -1,0 +1,174 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Interactions } from '../../data/interactions.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { type FeatureModality, makeModality } from '../../modalities/modality.js';
+import { Rng } from '../../util/rng.js';
+import type { Recommender, TrainingData } from '../recommender.js';
+import { createModel, loadModel } from '../registry.js';
+import { buildItemFeatures, selectModalities } from './features.js';
+import { Vbpr } from './vbpr.js';
+
+const TOPICS = 4;
+const nUsers = 80;
+const nItems = 120;
+/** Items i >= WARM have no training interactions (cold). */
+const WARM = 90;
+const topicOf = (i: number) => i % TOPICS;
+
+/** Each user likes one topic and has 8 warm items of it; the features reveal the topic (+ noise). */
+function synthetic(seed: number): TrainingData {
+  const rng = new Rng(seed);
+  const users: number[] = [];
+  const items: number[] = [];
+  for (let u = 0; u < nUsers; u++) {
+    const picked = new Set<number>();
+    while (picked.size < 8) picked.add(rng.int(WARM / TOPICS) * TOPICS + (u % TOPICS));
+    for (const i of picked) {
+      users.push(u);
+      items.push(i);
+    }
+  }
+  const n = users.length;
+  const train = Interactions.fromLog(
+    {
+      length: n,
+      users: Int32Array.from(users),
+      items: Int32Array.from(items),
+      values: new Float32Array(n).fill(1),
+      timestamps: new Float64Array(n),
+    },
+    nUsers,
+    nItems,
+  );
+  const dim = 6;
+  const data = new Float32Array(nItems * dim);
+  for (let i = 0; i < nItems; i++) {
+    for (let k = 0; k < dim; k++) data[i * dim + k] = 0.3 * rng.normal();
+    data[i * dim + topicOf(i)]! += 2;
+  }
+  const text = makeModality('text', nItems, dim, data, 'synthetic');
+  const noise = makeModality(
+    'noise',
+    nItems,
+    3,
+    Float32Array.from({ length: nItems * 3 }, () => rng.normal()),
+    'x',
+  );
+  return { train, modalities: [text, noise], fingerprint: 'fp-vbpr' };
+}
+
+const data = synthetic(1);
+
+/** Mean precision@5 over users when only the cold items are candidates: the share of the user's topic. */
+function coldPrecision(m: Recommender): number {
+  const scores = new Float32Array(nItems);
+  let total = 0;
+  for (let u = 0; u < nUsers; u++) {
+    m.scoreBatch(Int32Array.of(u), scores);
+    const cold = Array.from({ length: nItems - WARM }, (_, k) => WARM + k);
+    cold.sort((a, b) => scores[b]! - scores[a]! || a - b);
+    total += cold.slice(0, 5).filter((i) => topicOf(i) === u % TOPICS).length / 5;
+  }
+  return total / nUsers;
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('vbpr', () => {
+  it('validates parameters, listing the valid ones', () => {
+    expect(() => new Vbpr({ dims: 8 })).toThrow(/Valid parameters: dim, lr, reg, batchSize.*modalities/);
+    expect(() => new Vbpr({ normalize: 'max' })).toThrow(/"l2", "standard", "none"/);
+    expect(() => new Vbpr({ modalities: 3 })).toThrow(InvalidArgumentError);
+    expect(new Vbpr().params).toMatchObject({
+      dim: 64,
+      lr: 0.001,
+      reg: 1e-4,
+      batchSize: 2048,
+      modalities: 'all',
+    });
+  });
+
+  it('needs a modality, and lists the available ones when a requested name is missing', async () => {
+    const bare = { ...data, modalities: [] };
+    await expect(new Vbpr({ dim: 4 }).fit(bare, { seed: 1, maxEpochs: 1 })).rejects.toThrow(
+      'vbpr needs at least one item modality; attach one with --modality name=file.npy',
+    );
+    await expect(new Vbpr({ modalities: 'image' }).fit(data, { seed: 1, maxEpochs: 1 })).rejects.toThrow(
+      /modality "image" is not attached; available modalities: text, noise/,
+    );
+    expect(selectModalities('vbpr', data.modalities, 'noise, text').map((m) => m.name)).toEqual([
+      'noise',
+      'text',
+    ]);
+  });
+
+  it('normalises each modality block (l2, standard; missing rows stay zero)', () => {
+    const m: FeatureModality = makeModality(
+      'a',
+      3,
+      2,
+      Float32Array.of(3, 4, 0, 0, 1, 1),
+      'x',
+      Uint8Array.of(1, 0, 1),
+    );
+    const l2 = buildItemFeatures([m], 3, 'l2');
+    expect(Array.from(l2.data)).toEqual([0.6, 0.8, 0, 0, Math.SQRT1_2, Math.SQRT1_2].map(Math.fround));
+    const st = buildItemFeatures([m, m], 3, 'standard');
+    expect(st.dim).toBe(4);
+    // Column 0 over present items {3, 1}: mean 2, std 1, then / √2.
+    expect(st.data[0]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(st.data[8]).toBeCloseTo(-Math.SQRT1_2, 6);
+    expect(Array.from(st.data.subarray(4, 8))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('decreases its loss, and ranks cold items from content where BPR cannot', async () => {
+    const vbpr = createModel('vbpr', { dim: 8, lr: 0.01, batchSize: 64, modalities: 'text' });
+    const rep = await vbpr.fit(data, { seed: 3, maxEpochs: 30 });
+    expect(rep.losses[0]!).toBeCloseTo(Math.LN2, 1);
+    expect(rep.losses[29]!).toBeLessThan(rep.losses[0]! * 0.6);
+    const bpr = createModel('bpr', { dim: 8, lr: 0.01, batchSize: 64 });
+    await bpr.fit(data, { seed: 3, maxEpochs: 30 });
+    const pv = coldPrecision(vbpr);
+    const pb = coldPrecision(bpr);
+    expect(pv).toBeGreaterThan(0.8);
+    expect(pv).toBeGreaterThan(pb + 0.4);
+  });
+
+  it('is deterministic: same seed, identical scores; another seed differs', async () => {
+    const scores = async (seed: number): Promise<number[]> => {
+      const m = new Vbpr({ dim: 4, batchSize: 50, normalize: 'standard' });
+      await m.fit(data, { seed, maxEpochs: 3 });
+      const out = new Float32Array(2 * nItems);
+      m.scoreBatch(Int32Array.of(0, 79), out);
+      return Array.from(out);
+    };
+    const a = await scores(11);
+    expect(await scores(11)).toEqual(a);
+    expect(await scores(12)).not.toEqual(a);
+  });
+
+  it('saves and loads (through the registry) to identical scores, without the features', async () => {
+    const m = new Vbpr({ dim: 4, batchSize: 64, lr: 0.01 });
+    await m.fit(data, { seed: 5, maxEpochs: 3 });
+    const dir = await mkdtemp(join(tmpdir(), 'vbpr-'));
+    dirs.push(dir);
+    await m.save(dir);
+    const loaded = await loadModel(dir, 'fp-vbpr');
+    expect(loaded).toBeInstanceOf(Vbpr);
+    expect(loaded.params).toEqual(m.params);
+    const users = Int32Array.of(0, 3, 79);
+    const a = new Float32Array(users.length * nItems);
+    const b = new Float32Array(users.length * nItems);
+    m.scoreBatch(users, a);
+    loaded.scoreBatch(users, b);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(loaded.similarItems(2, 5)).toEqual(m.similarItems(2, 5));
+    await expect(loadModel(dir, 'other')).rejects.toThrow(/trained on dataset/);
+  });
+});

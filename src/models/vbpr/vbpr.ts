@@ -1,0 +1,157 @@
+/**
+ * @module models/vbpr
+ * VBPR (He & McAuley, "VBPR: Visual Bayesian Personalized Ranking from Implicit Feedback", AAAI
+ * 2016) generalised to any number of item modalities, trained as MMRec's VBPR: user vector
+ * [γ_u ; θ_u] (2·dim, xavier-uniform), item vector [γ_i ; E f_i + b] (γ_i xavier-uniform, E a
+ * dim x F linear layer initialised xavier-normal, b = 0), f_i the concatenated normalised features
+ * of the chosen modalities (see ./features), score = dot product (no separate bias terms, as in
+ * MMRec), BPR loss + reg · EmbLoss over uniform negatives, Adam (lazy per row for γ/θ, dense for
+ * E and b). After every epoch all item vectors [γ_i ; E f_i + b] are recomputed and installed as
+ * the scoring factors, so evaluation uses the 'dot' kernel. Items without training interactions
+ * (cold items) are ranked from content: with coldItems 'content' (default) their γ_i, which only
+ * ever received negative updates, is zeroed in the scoring factors.
+ *
+ * Saved artifacts hold the scoring tables (userFactors, itemFactors), so a loaded model scores
+ * without the features; the trained parts (itemId, projection, projectionBias) and the feature
+ * normalisation (featureShift, featureScale; see ./features) are saved alongside for inspection
+ * or to project new items' features, but are not needed (nor read) on load.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { xavierNormal, xavierUniform } from '../../training/init.js';
+import { type ParamsOf, validateParams } from '../../training/params.js';
+import { TripleSampler } from '../../training/sampler.js';
+import { runEpochs } from '../../training/trainer.js';
+import { Rng } from '../../util/rng.js';
+import { writeArtifact } from '../artifact.js';
+import { FactorRecommender } from '../factor-base.js';
+import type { FitOptions, FitReport, TrainingData } from '../recommender.js';
+import { buildItemFeatures, type ItemFeatures, selectModalities } from './features.js';
+import { projectRows } from './projection.js';
+import { VbprStepper, type VbprTables } from './vbpr-core.js';
+
+/** VBPR's numeric and choice parameters, their defaults (MMRec's) and valid values. */
+export const VBPR_PARAMS = {
+  /** Width of each half of the item vector (ID and content); user vectors are 2·dim wide. */
+  dim: { type: 'int', default: 64, min: 1 },
+  lr: { type: 'number', default: 0.001, min: 0, exclusiveMin: true },
+  /** EmbLoss weight (MMRec tunes it over 2 … 1e-5). */
+  reg: { type: 'number', default: 1e-4, min: 0 },
+  batchSize: { type: 'int', default: 2048, min: 1 },
+  /** Per-modality feature normalisation (see models/vbpr/features). */
+  normalize: { type: 'choice', default: 'l2', choices: ['l2', 'standard', 'none'] },
+  /** 'content': cold items score from E f_i only; 'learned': keep their (negative-only) γ_i. */
+  coldItems: { type: 'choice', default: 'content', choices: ['content', 'learned'] },
+} as const;
+
+export type VbprParams = ParamsOf<typeof VBPR_PARAMS> & {
+  /** 'all' or a comma list of modality names (default 'all'). */
+  modalities: string;
+};
+
+function resolveParams(raw: Record<string, unknown>): VbprParams {
+  const { modalities = 'all', ...rest } = raw;
+  for (const key of Object.keys(rest)) {
+    if (!(key in VBPR_PARAMS)) {
+      throw new InvalidArgumentError(
+        `vbpr: unknown parameter "${key}". Valid parameters: ${[...Object.keys(VBPR_PARAMS), 'modalities'].join(', ')}`,
+      );
+    }
+  }
+  if (typeof modalities !== 'string' || modalities.trim() === '') {
+    throw new InvalidArgumentError(
+      `vbpr: parameter "modalities" must be "all" or a comma list of modality names, got ${JSON.stringify(modalities)}`,
+    );
+  }
+  return { ...validateParams('vbpr', rest, VBPR_PARAMS), modalities };
+}
+
+/** Visual (here: multimodal) Bayesian Personalized Ranking. */
+export class Vbpr extends FactorRecommender {
+  readonly name = 'vbpr';
+  declare readonly params: Readonly<VbprParams>;
+  private trained: { tables: VbprTables; features: ItemFeatures } | undefined;
+
+  constructor(params: Record<string, unknown> = {}) {
+    super(resolveParams(params));
+  }
+
+  async fit(data: TrainingData, options: FitOptions): Promise<FitReport> {
+    const p = this.params;
+    const train = data.train;
+    const { nUsers, nItems } = train;
+    const d = p.dim;
+    const mods = selectModalities('vbpr', data.modalities, p.modalities);
+    const features = buildItemFeatures(mods, nItems, p.normalize);
+    const F = features.dim;
+    const rng = new Rng(options.seed);
+    const tables: VbprTables = {
+      user: xavierUniform(nUsers, 2 * d, rng),
+      itemId: xavierUniform(nItems, d, rng),
+      projection: xavierNormal(d, F, rng),
+      projectionBias: new Float32Array(d),
+    };
+    const sampler = new TripleSampler(train, { seed: rng.nextU32() | 0 });
+    const stepper = new VbprStepper(tables, features.data, { dim: d, lr: p.lr, reg: p.reg });
+    const warm = new Uint8Array(nItems);
+    for (let k = 0; k < train.nnz; k++) warm[train.indices[k]!] = 1;
+    const zeroCold = p.coldItems === 'content';
+    const itemFactors = new Float32Array(nItems * 2 * d);
+    const all = Int32Array.from({ length: nItems }, (_, i) => i);
+    const refresh = (): void => {
+      for (let i = 0; i < nItems; i++) {
+        const o = i * 2 * d;
+        if (warm[i] || !zeroCold) itemFactors.set(tables.itemId.subarray(i * d, (i + 1) * d), o);
+        else itemFactors.fill(0, o, o + d);
+      }
+      const { projection, projectionBias } = tables;
+      projectRows(projection, projectionBias, d, F, features.data, all, nItems, itemFactors, d, 2 * d);
+    };
+    refresh();
+    this.fingerprint = data.fingerprint;
+    this.trained = { tables, features };
+    this.setFactors({ dim: 2 * d, userFactors: tables.user, itemFactors });
+    return runEpochs(options, () => {
+      let loss = 0;
+      let batches = 0;
+      for (const batch of sampler.epoch(p.batchSize)) {
+        loss += stepper.step(batch);
+        batches++;
+      }
+      refresh();
+      this.factorsUpdated();
+      return batches > 0 ? loss / batches : Number.NaN;
+    });
+  }
+
+  /** Writes the scoring tables plus the trained projection and feature normalisation. */
+  override async save(dir: string): Promise<void> {
+    const f = this.getFactors();
+    const dims: Record<string, number> = { users: this.nUsers, items: this.nItems, dim: f.dim };
+    const tables: Record<string, Float32Array> = { userFactors: f.userFactors, itemFactors: f.itemFactors };
+    if (this.trained) {
+      const { tables: t, features } = this.trained;
+      dims.featureDim = features.dim;
+      features.names.forEach((n, k) => {
+        dims[`feature:${n}`] = features.dims[k]!;
+      });
+      Object.assign(tables, {
+        itemId: t.itemId,
+        projection: t.projection,
+        projectionBias: t.projectionBias,
+        featureShift: features.shift,
+        featureScale: features.scale,
+      });
+    }
+    await writeArtifact(
+      dir,
+      { model: this.name, params: { ...this.params }, dims, fingerprint: this.fingerprint },
+      tables,
+    );
+  }
+
+  /** Loads a saved VBPR model (scoring tables only), checking the dataset fingerprint when given. */
+  static async load(dir: string, fingerprint?: string): Promise<Vbpr> {
+    const loaded = await FactorRecommender.loadFactors(dir, 'vbpr', fingerprint);
+    return new Vbpr(loaded.manifest.params).restore(loaded);
+  }
+}
