@@ -7,8 +7,10 @@
  * fixed-size vector (see {@link audioLayout}). Deterministic; one encoder instance owns its
  * analysis buffers and shares no mutable state, so it can run inside worker threads.
  */
+
 import { readFile } from 'node:fs/promises';
 import { describeError, InvalidArgumentError } from '../../errors.js';
+import { forEachLimit } from '../../util/concurrency.js';
 import { type EncodeResult, type Encoder, type EncoderInput, emptyResult } from '../encoder.js';
 import { decodeToMono } from './decode.js';
 import { createFrameAnalyzer } from './frames.js';
@@ -46,15 +48,6 @@ async function inputBytes(input: EncoderInput): Promise<Uint8Array> {
   if (input.bytes !== undefined) return input.bytes;
   if (input.path === undefined) throw new Error('input has neither a path nor bytes');
   return readFile(input.path);
-}
-
-/** Runs `task(i)` for i in [0, n) with at most `limit` in flight. */
-async function forEachLimit(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < n) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, lane));
 }
 
 /**

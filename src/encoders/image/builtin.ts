@@ -9,9 +9,11 @@
  * so it can run inside worker threads (on glibc Linux, load sharp in the main thread too before
  * starting workers that use it, as sharp's documentation asks).
  */
+
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describeError, InvalidArgumentError } from '../../errors.js';
+import { forEachLimit } from '../../util/concurrency.js';
 import { type EncodeResult, type Encoder, type EncoderInput, emptyResult } from '../encoder.js';
 import { IMAGE_DIMS, imageFeatures } from './features.js';
 
@@ -50,15 +52,6 @@ export async function decodeImage(bytes: Uint8Array, size: number): Promise<Uint
     throw new Error(`unexpected decoded shape ${info.width}x${info.height}x${info.channels}`);
   }
   return data;
-}
-
-/** Runs `task(i)` for i in [0, n) with at most `limit` in flight. */
-async function forEachLimit(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < n) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, lane));
 }
 
 /**
