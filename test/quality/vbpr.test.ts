@@ -17,7 +17,13 @@ if (!present) {
 }
 
 const EPOCHS = 10;
-const OBSERVED_NDCG10 = 0;
+/**
+ * Observed when written (seed 42, defaults: dim 64, lr 0.001, reg 1e-4, l2-normalised features):
+ * test NDCG@10 = 0.1157 (recall@20 0.2242, best valid epoch 10 of 10), about 1.0 s per training
+ * epoch on an idle 2-core machine (11 s in all). The full early-stopped run with text + vggish audio
+ * reaches recall@20 0.3808 / NDCG@20 0.2676 (BPR: 0.3929 / 0.2717).
+ */
+const OBSERVED_NDCG10 = 0.1157;
 
 describe.skipIf(!present)('VBPR quality on lfm2k (text features)', () => {
   it('reaches the recorded test NDCG@10 within ±0.01 in under 20 s', async () => {
@@ -36,6 +42,9 @@ describe.skipIf(!present)('VBPR quality on lfm2k (text features)', () => {
     expect(r.epochs).toBe(EPOCHS);
     expect(r.metrics['ndcg@10']!).toBeGreaterThan(OBSERVED_NDCG10 - 0.01);
     expect(r.metrics['ndcg@10']!).toBeLessThan(OBSERVED_NDCG10 + 0.01);
+    expect(r.bestEpoch).toBe(EPOCHS);
+    // Generous budgets: other processes may share the cores.
+    expect(r.trainSecondsPerEpoch).toBeLessThan(1.8);
     expect(seconds).toBeLessThan(20);
   });
 });
