@@ -15,7 +15,7 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { Adam, type AdamState, RowGradients, type RowOptimizer, Sgd } from '../../training/adam.js';
-import { embLossGradScale } from '../../training/losses.js';
+import { bprGrad, bprLoss, embLossGradScale } from '../../training/losses.js';
 import type { TripleBatch } from '../../training/sampler.js';
 
 /** Hyper-parameters of a BPR step (see BPR_PARAMS in models/bpr). */
@@ -174,19 +174,9 @@ export class BprStepper {
           }
           gNeg *= scale;
         } else {
-          // −log σ(x) and its derivative σ(x) − 1 = −σ(−x), from one exp.
           const x = sPos - sNeg;
-          let g: number;
-          if (x >= 0) {
-            const e = Math.exp(-x);
-            loss += Math.log1p(e);
-            g = -e / (1 + e);
-          } else {
-            const e = Math.exp(x);
-            loss += Math.log1p(e) - x;
-            g = -1 / (1 + e);
-          }
-          g *= scale;
+          loss += bprLoss(x);
+          const g = bprGrad(x) * scale;
           gPosSum += g;
           gNeg = -g;
         }

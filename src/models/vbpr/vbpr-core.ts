@@ -10,7 +10,7 @@
  * distinct items (the same gradient as MMRec's all-item forward).
  */
 import { Adam, RowGradients } from '../../training/adam.js';
-import { embLossGradScale } from '../../training/losses.js';
+import { bprGrad, bprLoss, embLossGradScale } from '../../training/losses.js';
 import type { TripleBatch } from '../../training/sampler.js';
 import { projectionGradient, projectRows } from './projection.js';
 
@@ -146,19 +146,9 @@ export class VbprStepper {
       sqU += dot(U, uo, U, uo, d2);
       sqP += dot(V, io, V, io, d) + dot(C, ci, C, ci, d);
       sqN += dot(V, jo, V, jo, d) + dot(C, cj, C, cj, d);
-      // −log σ(x) and its derivative −σ(−x), from one exp.
       const x = sPos - sNeg;
-      let g: number;
-      if (x >= 0) {
-        const e = Math.exp(-x);
-        loss += Math.log1p(e);
-        g = -e / (1 + e);
-      } else {
-        const e = Math.exp(x);
-        loss += Math.log1p(e) - x;
-        g = -1 / (1 + e);
-      }
-      g *= scale;
+      loss += bprLoss(x);
+      const g = bprGrad(x) * scale;
       const gus = su * d2;
       axpy(gu.grads, gus, g, V, io, d);
       axpy(gu.grads, gus, -g, V, jo, d);
