@@ -10,8 +10,7 @@ import { Interactions } from '../src/data/interactions.js';
 import { LogBuilder } from '../src/data/log.js';
 import { evaluateRanking } from '../src/eval/evaluator.js';
 import { textTable } from '../src/experiment/report.js';
-import { topKRanked } from '../src/math/topk.js';
-import type { FitReport, Recommender, ScoringKernel } from '../src/models/recommender.js';
+import { KernelModel } from '../src/models/kernel-model.js';
 import { Rng } from '../src/util/rng.js';
 
 const repeat = Number(process.argv[process.argv.indexOf('--repeat') + 1] ?? 3) || 3;
@@ -28,31 +27,7 @@ function matrix(perUser: number): Interactions {
 const train = matrix(6);
 const test = matrix(1);
 
-class Fixed implements Recommender {
-  readonly name = 'fixed';
-  readonly params = {};
-  readonly fitted = true;
-  readonly nItems = nItems;
-  constructor(private readonly kernel: ScoringKernel) {}
-  async fit(): Promise<FitReport> {
-    return { epochs: 0, trainSeconds: 0, losses: [] };
-  }
-  scoreBatch(): void {
-    throw new Error('kernel only');
-  }
-  scoringKernel(): ScoringKernel {
-    return this.kernel;
-  }
-  recommend() {
-    return topKRanked(new Float32Array(0), 0);
-  }
-  similarItems() {
-    return topKRanked(new Float32Array(0), 0);
-  }
-  async save(): Promise<void> {}
-}
-
-const dot = new Fixed({
+const dot = new KernelModel('dot-64', {
   kind: 'dot',
   nUsers,
   nItems,
@@ -60,7 +35,11 @@ const dot = new Fixed({
   userFactors: Float32Array.from({ length: nUsers * dim }, () => rng.normal() * 0.1),
   itemFactors: Float32Array.from({ length: nItems * dim }, () => rng.normal() * 0.1),
 });
-const pop = new Fixed({ kind: 'item-scores', nItems, itemScores: Float32Array.from(train.itemCounts()) });
+const pop = new KernelModel('popularity', {
+  kind: 'item-scores',
+  nItems,
+  itemScores: Float32Array.from(train.itemCounts()),
+});
 
 const cores = availableParallelism();
 const rows: { model: string; workers: number; median: number; min: number; runs: number[] }[] = [];

@@ -53,6 +53,7 @@ export { type ArtifactManifest, readArtifact, readManifest, writeArtifact } from
 export { Bpr } from './models/bpr/bpr.js';
 export { FactorRecommender } from './models/factor-base.js';
 export { ItemKnn } from './models/item-knn/item-knn.js';
+export { KernelModel } from './models/kernel-model.js';
 export { LightGcn } from './models/lightgcn/lightgcn.js';
 export { evaluateRating, MfRating } from './models/mf-rating/mf-rating.js';
 export { Popularity } from './models/popularity/popularity.js';

@@ -8,10 +8,11 @@
 import type { Interactions } from '../data/interactions.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Recommender } from '../models/recommender.js';
+import { kernelScorer } from '../models/scoring.js';
 import type { Split } from '../splits/split.js';
 import { defaultWorkers, siblingModule, startWorker, toShared } from '../util/workers.js';
 import { metricKey, type RankingMetricName } from './metrics/ranking.js';
-import { evaluateRange, kernelScorer, type RankingTask } from './ranking-core.js';
+import { evaluateRange, type RankingTask } from './ranking-core.js';
 
 export interface RankingEvalOptions {
   /** Cut-offs, default [10, 20]. */

@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScoringKernel } from '../models/recommender.js';
-import { evaluateRange, kernelScorer, type RankingTask } from './ranking-core.js';
+import { kernelScorer } from '../models/scoring.js';
+import { evaluateRange, type RankingTask } from './ranking-core.js';
 
 interface WorkerInput {
   kernel: ScoringKernel;

@@ -4,10 +4,9 @@
  * threads: score a batch of users, mask seen items, select the top K, mark hits, compute
  * metrics. Only typed arrays cross this boundary.
  */
-import { DotScorer } from '../math/dot-scorer.js';
 import { sortedIncludes } from '../math/sorted.js';
 import { topK } from '../math/topk.js';
-import type { ScoringKernel } from '../models/recommender.js';
+import type { BatchScorer } from '../models/scoring.js';
 import { aucFromScores, type RankingMetricName, rankingMetricsAt } from './metrics/ranking.js';
 
 /** A CSR matrix as plain arrays (what crosses to workers). */
@@ -33,21 +32,6 @@ export interface RankingTask {
   perUser: Float64Array;
   /** Output: users.length x max(ks) top lists (-1 where shorter). */
   topLists: Int32Array;
-}
-
-/** Scores a batch of users into `out` (users.length x nItems). */
-export type BatchScorer = (users: Int32Array, out: Float32Array) => void;
-
-/** Builds a scorer from a kernel (the worker side of Recommender.scoreBatch). */
-export function kernelScorer(kernel: ScoringKernel): BatchScorer {
-  if (kernel.kind === 'item-scores') {
-    const s = kernel.itemScores;
-    return (users, out) => {
-      for (let b = 0; b < users.length; b++) out.set(s, b * s.length);
-    };
-  }
-  const scorer = new DotScorer(kernel.dim, kernel.nItems, kernel.itemFactors, kernel.itemBias);
-  return (users, out) => scorer.scoreUsers(kernel.userFactors, users, out);
 }
 
 /** Evaluates task.users[from..to) with `score`, writing into task.perUser / task.topLists. */

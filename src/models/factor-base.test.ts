@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MismatchError, NotFittedError } from '../errors.js';
-import { kernelScorer } from '../eval/ranking-core.js';
 import { FactorRecommender, type Factors } from './factor-base.js';
 import type { FitReport } from './recommender.js';
+import { kernelScorer } from './scoring.js';
 
 class Fixed extends FactorRecommender {
   readonly name = 'fixed';

@@ -7,7 +7,6 @@
  * items, and saving/loading the factor tables as a versioned artifact.
  */
 import { MismatchError, NotFittedError } from '../errors.js';
-import { type BatchScorer, kernelScorer } from '../eval/ranking-core.js';
 import { type Ranked, topKRanked } from '../math/topk.js';
 import { type ArtifactManifest, readArtifact, writeArtifact } from './artifact.js';
 import type {
@@ -18,6 +17,7 @@ import type {
   ScoringKernel,
   TrainingData,
 } from './recommender.js';
+import { type BatchScorer, kernelScorer } from './scoring.js';
 
 /** The tables of a factor model. */
 export interface Factors {

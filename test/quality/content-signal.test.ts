@@ -18,9 +18,8 @@ import { textTable } from '../../src/experiment/report.js';
 import { dataRoot, hasDataset } from '../../src/io/data-root.js';
 import { loadMovieLensMultimodal } from '../../src/io/movielens-media.js';
 import { encodeCatalog } from '../../src/jobs/encode.js';
-import { topKRanked } from '../../src/math/topk.js';
 import type { FeatureModality } from '../../src/modalities/modality.js';
-import type { FitReport, Recommender, ScoringKernel } from '../../src/models/recommender.js';
+import { KernelModel } from '../../src/models/kernel-model.js';
 import { createModel } from '../../src/models/registry.js';
 import { makeSplit, parseSplitSpec } from '../../src/splits/index.js';
 import { Rng } from '../../src/util/rng.js';
@@ -29,33 +28,6 @@ const NEEDED = ['ml-latest-small', 'ml-latest-small-posters', 'tmdb-5000-movies'
 const present = NEEDED.every((d) => hasDataset(d));
 if (!present)
   console.warn(`skipping the content-signal test: ${NEEDED.join(', ')} not all under ${dataRoot()}`);
-
-/** A fixed scorer given as a kernel (evaluation only). */
-class KernelModel implements Recommender {
-  readonly params = {};
-  readonly fitted = true;
-  constructor(
-    readonly name: string,
-    readonly nItems: number,
-    private readonly kernel: ScoringKernel,
-  ) {}
-  async fit(): Promise<FitReport> {
-    return { epochs: 0, trainSeconds: 0, losses: [] };
-  }
-  scoreBatch(): void {
-    throw new Error('kernel only');
-  }
-  scoringKernel(): ScoringKernel {
-    return this.kernel;
-  }
-  recommend() {
-    return topKRanked(new Float32Array(0), 0);
-  }
-  similarItems() {
-    return topKRanked(new Float32Array(0), 0);
-  }
-  async save(): Promise<void> {}
-}
 
 /** score(u, i) = Σ_{j ∈ train(u)} <x_j, x_i>: user profile = sum of the user's item vectors. */
 function contentKnn(m: FeatureModality, train: Interactions): KernelModel {
@@ -67,7 +39,7 @@ function contentKnn(m: FeatureModality, train: Interactions): KernelModel {
       for (let d = 0; d < dim; d++) users[u * dim + d]! += m.data[j * dim + d]!;
     }
   }
-  return new KernelModel(`${m.name}-knn`, train.nItems, {
+  return new KernelModel(`${m.name}-knn`, {
     kind: 'dot',
     nUsers: train.nUsers,
     nItems: train.nItems,
@@ -146,7 +118,7 @@ describe('content signal on MovieLens cold-start items', () => {
     const popularity = createModel('popularity');
     await popularity.fit({ train: split.train, modalities: [], fingerprint: 'content-signal' }, { seed: 42 });
     const rng = new Rng(7);
-    const random = new KernelModel('random', ds.items.size, {
+    const random = new KernelModel('random', {
       kind: 'item-scores',
       nItems: ds.items.size,
       itemScores: Float32Array.from({ length: ds.items.size }, () => rng.next()),
