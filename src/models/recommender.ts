@@ -74,6 +74,18 @@ export interface RecommendOptions {
   exclude?: (item: number) => boolean;
 }
 
+/**
+ * One additive part of an item's scoring vector: the parts of an item sum to its row of the
+ * 'dot' kernel's item table, so <user, part.vector> is that part's share of the score.
+ * Names: "collaborative" (ID embeddings), a modality name ("text", "audio"…), or "bias".
+ */
+export interface ItemVectorPart {
+  name: string;
+  vector: Float32Array;
+  /** A constant added to the score by this part (e.g. an item bias); 0 when absent. */
+  offset?: number;
+}
+
 export interface Recommender {
   /** Registry name, e.g. "popularity", "bpr". */
   readonly name: string;
@@ -94,4 +106,15 @@ export interface Recommender {
   similarItems(item: number, k: number): Ranked;
   /** Writes a versioned artifact (manifest.json + binary tables) into `dir`. */
   save(dir: string): Promise<void>;
+  /**
+   * Explanations (content models): the additive parts of item `item`'s scoring vector, by
+   * source. Models without it are wholly "collaborative".
+   */
+  explainItem?(item: number): ItemVectorPart[];
+  /**
+   * The scoring vector of an item known only by its content (added after training): raw
+   * feature vectors by modality name, as the encoder produced them (undefined = missing).
+   * Returns a row for the 'dot' kernel's item table. Content models only.
+   */
+  contentItemVector?(features: Readonly<Record<string, Float32Array | undefined>>): Float32Array;
 }
