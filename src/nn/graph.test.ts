@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../util/rng.js';
+import { Graph } from './graph.js';
+import { Param, Tensor } from './tensor.js';
+
+function param(name: string, rows: number, cols: number, rng: Rng, scale = 1): Param {
+  return new Param(
+    name,
+    rows,
+    cols,
+    Float32Array.from({ length: rows * cols }, () => (rng.next() * 2 - 1) * scale),
+  );
+}
+
+/**
+ * Checks analytic gradients against central finite differences of loss = Σ r ⊙ f(params)
+ * (r fixed random weights), for every entry of every parameter.
+ */
+function gradCheck(params: Param[], f: (g: Graph) => Tensor, seed = 1, tol = 2e-2): void {
+  const rng = new Rng(seed);
+  let weights: Float32Array | undefined;
+  const loss = (train: boolean): { value: number; g: Graph; out: Tensor } => {
+    const g = new Graph({ train });
+    const out = f(g);
+    if (!weights) weights = Float32Array.from({ length: out.size }, () => rng.next() * 2 - 1);
+    let v = 0;
+    if (out.size === 1) v = out.data[0]!;
+    else for (let i = 0; i < out.size; i++) v += weights[i]! * out.data[i]!;
+    return { value: v, g, out };
+  };
+  for (const p of params) p.zeroGrad();
+  const { g, out } = loss(true);
+  const scalar = out.size === 1 ? out : g.sum(g.mul(out, Tensor.constant(out.rows, out.cols, weights!)));
+  g.backward(scalar);
+  for (const p of params) {
+    const analytic = Float32Array.from(p.grad ?? new Float32Array(p.size));
+    for (let i = 0; i < p.size; i++) {
+      const h = 1e-2 * Math.max(1, Math.abs(p.data[i]!));
+      const keep = p.data[i]!;
+      p.data[i] = keep + h;
+      const up = loss(false).value;
+      p.data[i] = keep - h;
+      const down = loss(false).value;
+      p.data[i] = keep;
+      const numeric = (up - down) / (2 * h);
+      const err = Math.abs(numeric - analytic[i]!) / Math.max(1, Math.abs(numeric));
+      if (err > tol) throw new Error(`${p.name}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
+    }
+  }
+}
+
+describe('Graph gradients match finite differences', () => {
+  const rng = new Rng(3);
+  it('matmul + bias + gelu + tanh + relu', () => {
+    const x = param('x', 5, 6, rng);
+    const w = param('w', 6, 4, rng);
+    const b = param('b', 1, 4, rng);
+    gradCheck([x, w, b], (g) => g.add(g.gelu(g.addBias(g.matmul(x, w), b)), g.tanh(g.matmul(x, w))));
+    // relu away from its kink
+    const r = new Param('r', 2, 3, Float32Array.from([0.5, -0.7, 0.9, -0.4, 0.3, -1.2]));
+    gradCheck([r], (g) => g.relu(r));
+  });
+  it('a large matmul (WebAssembly path) with both operands trained', () => {
+    const x = param('x', 40, 30, rng, 0.3);
+    const w = param('w', 30, 20, rng, 0.3);
+    gradCheck([w], (g) => g.matmul(x, w));
+    gradCheck([x], (g) => g.matmul(x, w));
+  });
+  it('layerNorm', () => {
+    const x = param('x', 4, 8, rng);
+    const gm = param('gamma', 1, 8, rng);
+    const bt = param('beta', 1, 8, rng);
+    gradCheck([x, gm, bt], (g) => g.layerNorm(x, gm, bt));
+  });
+  it('gather scatters into the table', () => {
+    const t = param('table', 6, 3, rng);
+    gradCheck([t], (g) => g.gather(t, Int32Array.from([1, 4, 1, 0])));
+  });
+  it('group softmax with a mask, weighted token sum, stack/token/concat', () => {
+    const T = 3;
+    const a = param('a', 4, 5, rng);
+    const b = param('b', 4, 5, rng);
+    const c = param('c', 4, 5, rng);
+    const q = param('q', 5, 1, rng);
+    const mask = Uint8Array.from([1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 1, 1]);
+    gradCheck([a, b, c, q], (g) => {
+      const tokens = g.stackTokens([a, b, c]);
+      const w = g.groupSoftmax(g.matmul(g.tanh(tokens), q), T, mask);
+      return g.concatCols([g.weightedTokenSum(tokens, w, T), g.token(tokens, T, 1)]);
+    });
+  });
+  it('multi-head attention with masked keys', () => {
+    const T = 4;
+    const q = param('q', 8, 6, rng);
+    const k = param('k', 8, 6, rng);
+    const v = param('v', 8, 6, rng);
+    const mask = Uint8Array.from([1, 1, 0, 1, 1, 0, 1, 1]);
+    gradCheck([q, k, v], (g) => g.attention(q, k, v, T, 2, mask));
+  });
+  it('mulRows, rowDot, l2NormalizeRows', () => {
+    const x = param('x', 4, 3, rng);
+    const s = param('s', 4, 1, rng);
+    const y = param('y', 4, 3, rng);
+    gradCheck([x, s, y], (g) => g.add(g.mulRows(g.l2NormalizeRows(x), g.rowDot(x, y)), y));
+  });
+  it('BPR, BCE, MSE, InfoNCE and L2 losses', () => {
+    const p = param('pos', 6, 1, rng);
+    const n = param('neg', 6, 1, rng);
+    const a = param('a', 5, 4, rng);
+    const b = param('b', 5, 4, rng);
+    const labels = Float32Array.from([1, 0, 1, 1, 0, 0]);
+    const valid = Uint8Array.from([1, 1, 0, 1, 1]);
+    gradCheck([p, n, a, b], (g) =>
+      g.weightedSum([
+        [g.bprLoss(p, n), 1],
+        [g.bceLoss(p, labels), 0.5],
+        [g.mseLoss(n, labels), 0.3],
+        [g.infoNce(g.l2NormalizeRows(a), g.l2NormalizeRows(b), 0.2, valid), 0.7],
+        [g.sumSquares([a, p], 4), 0.1],
+      ]),
+    );
+  });
+  it('dropout is the identity when not training and keeps expectation when training', () => {
+    const x = Tensor.constant(1, 10000, new Float32Array(10000).fill(1));
+    const g0 = new Graph({ train: false });
+    expect(g0.dropout(x, 0.5, new Rng(1))).toBe(x);
+    const g1 = new Graph({ train: true });
+    const y = g1.dropout(new Tensor(1, 10000, x.data, true), 0.3, new Rng(1));
+    const mean = y.data.reduce((s, v) => s + v, 0) / y.size;
+    expect(mean).toBeGreaterThan(0.95);
+    expect(mean).toBeLessThan(1.05);
+    expect(y.data.filter((v) => v === 0).length).toBeGreaterThan(2500);
+  });
+});
