@@ -1,0 +1,312 @@
+/**
+ * @module store/types
+ * The records the serving store keeps (items, users, feedback, item feature vectors, folded-in
+ * user vectors, model versions with their artifact files, reports, A/B experiments, impressions,
+ * attributed clicks/conversions and request logs) and the {@link Store} interface every backend
+ * implements. The interface is asynchronous so that a networked backend (PostgreSQL + Redis, as
+ * Gorse does it) can follow without touching the engine or the HTTP routes; the SQLite backend
+ * answers synchronously inside.
+ */
+import type { AttributeValue } from '../data/types.js';
+import type { MediaKind } from '../encoders/encoder.js';
+
+/** Whether an item has a modality: encoded ("present"), absent ("missing"), or not encodable ("failed"). */
+export type ModalityStatus = 'present' | 'missing' | 'failed';
+
+/** One catalog item as the server keeps it. */
+export interface StoredItem {
+  id: string;
+  /** Named text fields, e.g. { title, body }. */
+  text: Record<string, string>;
+  categories: string[];
+  labels: string[];
+  attributes: Record<string, AttributeValue>;
+  /** Image path relative to the media root (or an http(s) URL). */
+  image?: string;
+  /** Audio path relative to the media root (or an http(s) URL). */
+  audio?: string;
+  /** Unix seconds when the item appeared (0 when unknown). */
+  timestamp: number;
+  hidden: boolean;
+  /** Per-modality encoding status (absent kinds were never encoded). */
+  modalities: Partial<Record<MediaKind, ModalityStatus>>;
+  comment?: string;
+}
+
+/** Fields an item patch may change (absent = unchanged). */
+export type ItemPatch = Partial<Omit<StoredItem, 'id'>>;
+
+/** One user. */
+export interface StoredUser {
+  id: string;
+  labels: string[];
+  attributes: Record<string, AttributeValue>;
+  comment?: string;
+}
+
+/** A user with the number of feedback rows it has. */
+export interface UserSummary extends StoredUser {
+  feedbackCount: number;
+}
+
+/** One feedback event. */
+export interface StoredFeedback {
+  user: string;
+  item: string;
+  type: string;
+  /** Rating, play count… 1 when the source has none. */
+  value: number;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+/** A feature vector of one item in one modality, with the encoder that made it. */
+export interface ItemVectorRecord {
+  item: string;
+  modality: string;
+  encoder: string;
+  vector: Float32Array;
+}
+
+/** All stored vectors of one modality, row-aligned with `ids`. */
+export interface ModalityVectors {
+  modality: string;
+  encoder: string;
+  dim: number;
+  ids: string[];
+  /** ids.length x dim, row-major. */
+  data: Float32Array;
+}
+
+/** One file of a saved model artifact (the folder written by Recommender.save). */
+export interface ArtifactFile {
+  name: string;
+  data: Uint8Array;
+}
+
+/** What is stored for a new model version. */
+export interface NewModelVersion {
+  name: string;
+  params: Record<string, unknown>;
+  /** Headline metrics (test metrics at the best-validation epoch). */
+  metrics: Record<string, number>;
+  /** The training report (per-epoch loss and validation metric, test metrics, …). */
+  report: Record<string, unknown>;
+  /** Item ids in the model's item index order. */
+  items: string[];
+  /** User ids in the model's user index order. */
+  users: string[];
+  files: ArtifactFile[];
+}
+
+/** A stored model version (without its files). */
+export interface ModelVersion {
+  version: number;
+  name: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+  createdAt: string;
+  active: boolean;
+}
+
+/** A model version with its report. */
+export interface ModelVersionDetail extends ModelVersion {
+  report: Record<string, unknown>;
+}
+
+/** The id maps of a model version (users deleted since training are left out). */
+export interface ModelIds {
+  items: string[];
+  /** user id -> row of the model's user table. */
+  users: Map<string, number>;
+}
+
+export type ReportKind = 'experiment' | 'ablation' | 'tune';
+
+export interface ReportSummary {
+  id: string;
+  kind: ReportKind;
+  title: string;
+  createdAt: string;
+}
+
+export interface ReportRecord extends ReportSummary {
+  body: unknown;
+}
+
+/** One arm of an A/B experiment: a model version and its traffic share. */
+export interface ExperimentArm {
+  name: string;
+  version: number;
+  share: number;
+}
+
+export interface ExperimentRecord {
+  id: string;
+  name: string;
+  status: 'running' | 'stopped';
+  arms: ExperimentArm[];
+  createdAt: string;
+  stoppedAt?: string;
+}
+
+/** One served list. */
+export interface Impression {
+  id: string;
+  user: string;
+  experiment?: string;
+  arm?: string;
+  items: string[];
+  /** Unix seconds. */
+  time: number;
+}
+
+/** A click or conversion attributed to an impression. */
+export interface AttributedEvent {
+  impression: string;
+  experiment: string;
+  arm: string;
+  user: string;
+  item: string;
+  kind: 'click' | 'conversion';
+  time: number;
+}
+
+/** Per-arm counts of an experiment: impressions, impressions with >= 1 click, with >= 1 conversion. */
+export interface ArmCounts {
+  arm: string;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+}
+
+/** Counts per time bucket and arm. */
+export interface ArmBucket extends ArmCounts {
+  /** Bucket start, unix seconds. */
+  t: number;
+}
+
+export interface RequestLogEntry {
+  /** Unix seconds. */
+  time: number;
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+  user?: string;
+}
+
+export interface ListOptions {
+  offset?: number;
+  limit?: number;
+}
+
+export interface ItemListOptions extends ListOptions {
+  category?: string;
+  /** Substring of the id or of any text field (case-insensitive). */
+  q?: string;
+  /** Only items where this modality is present. */
+  modality?: MediaKind;
+}
+
+export interface StoreCounts {
+  items: number;
+  users: number;
+  feedback: number;
+}
+
+/**
+ * The storage behind the server. Every batch method is all-or-nothing: it validates the whole
+ * batch and writes it in one transaction, or throws and writes nothing.
+ */
+export interface Store {
+  /** Backend name and location, e.g. "sqlite:/data/shop.db". */
+  readonly url: string;
+  /** Folder for files that belong to this store (media uploads); undefined for in-memory stores. */
+  readonly dataDir: string | undefined;
+
+  getMeta<T = unknown>(key: string): Promise<T | undefined>;
+  setMeta(key: string, value: unknown): Promise<void>;
+
+  /** Inserts or replaces items, with optional vectors, in one transaction. */
+  upsertItems(
+    items: readonly StoredItem[],
+    vectors?: readonly ItemVectorRecord[],
+  ): Promise<{ inserted: number; updated: number }>;
+  getItem(id: string): Promise<StoredItem | undefined>;
+  getItems(ids: readonly string[]): Promise<Map<string, StoredItem>>;
+  listItems(options?: ItemListOptions): Promise<{ items: StoredItem[]; total: number }>;
+  /** Every item (for the engine's start-up and for training). */
+  allItems(): Promise<StoredItem[]>;
+  /** Applies a patch; throws NotFoundError for an unknown id. */
+  patchItem(id: string, patch: ItemPatch): Promise<StoredItem>;
+  /** Deletes an item with its feedback and vectors; throws NotFoundError for an unknown id. */
+  deleteItem(id: string): Promise<void>;
+
+  upsertUsers(users: readonly StoredUser[]): Promise<{ inserted: number; updated: number }>;
+  getUser(id: string): Promise<UserSummary | undefined>;
+  listUsers(options?: ListOptions): Promise<{ users: UserSummary[]; total: number }>;
+  /**
+   * Deletes a user and everything about them: feedback, folded-in vectors, model id-map rows,
+   * impressions, attributed events and request logs. Throws NotFoundError for an unknown id.
+   */
+  deleteUser(id: string): Promise<void>;
+
+  /**
+   * Inserts feedback; unknown users are created, an unknown item throws NotFoundError naming it
+   * and its position (`[3].item`); nothing is written then.
+   */
+  insertFeedback(rows: readonly StoredFeedback[]): Promise<{ inserted: number; usersCreated: string[] }>;
+  /** A user's feedback, newest first. */
+  userFeedback(user: string, options?: { type?: string; limit?: number }): Promise<StoredFeedback[]>;
+  /** Every feedback row in insertion order (for training and the engine's start-up). */
+  allFeedback(): Promise<StoredFeedback[]>;
+  /** Feedback rows inserted at or after `since` (unix seconds, server clock). */
+  feedbackInsertedSince(since: number): Promise<number>;
+  counts(): Promise<StoreCounts>;
+
+  putItemVectors(rows: readonly ItemVectorRecord[]): Promise<void>;
+  /** The stored vectors of one item, by modality. */
+  itemVectors(item: string): Promise<Record<string, Float32Array>>;
+  /** Names of the modalities that have vectors. */
+  vectorModalities(): Promise<string[]>;
+  /** All vectors of a modality. */
+  modalityVectors(modality: string): Promise<ModalityVectors | undefined>;
+
+  putUserVector(user: string, version: number, vector: Float32Array): Promise<void>;
+  userVectors(version: number): Promise<Map<string, Float32Array>>;
+
+  addModelVersion(v: NewModelVersion): Promise<number>;
+  listModelVersions(): Promise<ModelVersion[]>;
+  getModelVersion(version: number): Promise<ModelVersionDetail | undefined>;
+  modelFiles(version: number): Promise<ArtifactFile[]>;
+  modelIds(version: number): Promise<ModelIds>;
+  /** Marks one version active (and no other); throws NotFoundError for an unknown version. */
+  activateModelVersion(version: number): Promise<void>;
+  activeModelVersion(): Promise<number | undefined>;
+
+  addReport(r: { kind: ReportKind; title: string; body: unknown; id?: string }): Promise<ReportSummary>;
+  listReports(): Promise<ReportSummary[]>;
+  getReport(id: string): Promise<ReportRecord | undefined>;
+
+  createExperiment(e: { name: string; arms: ExperimentArm[]; id?: string }): Promise<ExperimentRecord>;
+  listExperiments(): Promise<ExperimentRecord[]>;
+  getExperiment(idOrName: string): Promise<ExperimentRecord | undefined>;
+  stopExperiment(id: string): Promise<ExperimentRecord>;
+
+  addImpression(imp: Impression): Promise<void>;
+  /** The user's impressions in experiments since `since` (unix seconds), newest first. */
+  recentImpressions(user: string, since: number): Promise<Impression[]>;
+  /** Records attributed clicks/conversions (duplicates of (impression, item, kind) are ignored). */
+  addAttributedEvents(events: readonly AttributedEvent[]): Promise<void>;
+  /** Per-arm totals of an experiment. */
+  experimentCounts(experiment: string): Promise<ArmCounts[]>;
+  /** Per-arm counts in time buckets of `bucketSeconds`. */
+  experimentTimeseries(experiment: string, bucketSeconds: number): Promise<ArmBucket[]>;
+
+  logRequests(entries: readonly RequestLogEntry[]): Promise<void>;
+  /** Request log rows of a user (for data-protection checks). */
+  userRequestLogCount(user: string): Promise<number>;
+
+  close(): Promise<void>;
+}
