@@ -1,0 +1,91 @@
+/**
+ * @module serve/retrieval
+ * Top-k retrieval for serving: {@link buildIndex} picks exact brute force for small catalogs and
+ * HNSW (with exact re-scoring) for large ones; both implement {@link VectorIndex}.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { BruteForceIndex } from './brute.js';
+import { norm2, normalized } from './exact.js';
+import { HnswIndex } from './hnsw.js';
+import type { IndexOptions, VectorIndex } from './types.js';
+
+export { BruteForceIndex, type BruteOptions } from './brute.js';
+export { HnswIndex, type HnswOptions } from './hnsw.js';
+export { recallAgainstBrute } from './recall.js';
+export type { IndexOptions, SearchHit, VectorIndex } from './types.js';
+
+/** Default of {@link IndexOptions.bruteBelow}. */
+export const BRUTE_BELOW = 20000;
+
+/**
+ * Builds an index over the rows of `vectors` (n x dim, row i = item i). `bias` adds a per-item
+ * score; `live` (n flags) leaves the rows whose flag is 0 out. Items are added in index order, so
+ * the same input and seed give the same index.
+ */
+export function buildIndex(
+  vectors: Float32Array,
+  dim: number,
+  options: IndexOptions & { bias?: Float32Array; live?: Uint8Array } = {},
+): VectorIndex {
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new InvalidArgumentError(`dim must be a positive integer, got ${dim}`);
+  const n = vectors.length / dim;
+  if (!Number.isInteger(n)) {
+    throw new InvalidArgumentError(`vectors length ${vectors.length} is not a multiple of dim ${dim}`);
+  }
+  const { bias, live } = options;
+  if (bias && bias.length !== n)
+    throw new InvalidArgumentError(`bias must have ${n} entries, got ${bias.length}`);
+  if (live && live.length !== n)
+    throw new InvalidArgumentError(`live must have ${n} entries, got ${live.length}`);
+  const kind = options.kind ?? 'auto';
+  if (kind !== 'auto' && kind !== 'hnsw' && kind !== 'brute') {
+    throw new InvalidArgumentError(`kind must be auto, hnsw or brute, got ${String(kind)}`);
+  }
+  const metric = options.metric ?? 'ip';
+  if (metric !== 'ip' && metric !== 'cosine') {
+    throw new InvalidArgumentError(`metric must be ip or cosine, got ${String(metric)}`);
+  }
+  let liveCount = 0;
+  for (let i = 0; i < n; i++) if (!live || live[i]) liveCount++;
+  const bruteBelow = options.bruteBelow ?? BRUTE_BELOW;
+  const useBrute = kind === 'brute' || (kind === 'auto' && liveCount < bruteBelow);
+  const capacity = Math.max(1, n);
+  let index: BruteForceIndex | HnswIndex;
+  if (useBrute) {
+    index = new BruteForceIndex(dim, { metric, capacity });
+  } else {
+    // Norms as indexed (unit under cosine), their RMS and the bias RMS set the bias scale.
+    const norms = new Float64Array(n);
+    let sumV = 0;
+    let sumB = 0;
+    for (let i = 0; i < n; i++) {
+      if (live && !live[i]) continue;
+      const row = vectors.subarray(i * dim, (i + 1) * dim);
+      norms[i] = metric === 'cosine' ? norm2(normalized(row)) : norm2(row);
+      sumV += norms[i]!;
+      sumB += (bias?.[i] ?? 0) ** 2;
+    }
+    const biasScale = sumB > 0 && sumV > 0 ? 2 * Math.sqrt(sumB / sumV) : 1;
+    let r2 = 0;
+    for (let i = 0; i < n; i++) {
+      if (live && !live[i]) continue;
+      r2 = Math.max(r2, norms[i]! + ((bias?.[i] ?? 0) / biasScale) ** 2);
+    }
+    index = new HnswIndex(dim, {
+      metric,
+      capacity,
+      maxNorm: Math.sqrt(r2),
+      biasScale,
+      ...(options.M === undefined ? {} : { M: options.M }),
+      ...(options.efConstruction === undefined ? {} : { efConstruction: options.efConstruction }),
+      ...(options.efSearch === undefined ? {} : { efSearch: options.efSearch }),
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+  }
+  for (let i = 0; i < n; i++) {
+    if (live && !live[i]) continue;
+    index.upsert(i, vectors.subarray(i * dim, (i + 1) * dim), bias?.[i] ?? 0);
+  }
+  return index;
+}
