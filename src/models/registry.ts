@@ -6,6 +6,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import { readManifest } from './artifact.js';
 import { Bpr } from './bpr/bpr.js';
+import { Fusion } from './fusion/fusion.js';
+import { Freedom } from './freedom/freedom.js';
 import { ItemKnn } from './item-knn/item-knn.js';
 import { LightGcn } from './lightgcn/lightgcn.js';
 import { MfRating } from './mf-rating/mf-rating.js';
@@ -96,4 +98,22 @@ registerModel({
   iterative: true,
   create: (params) => new Vbpr(params),
   load: (dir, fp) => Vbpr.load(dir, fp),
+});
+
+registerModel({
+  name: 'freedom',
+  description:
+    'FREEDOM (Zhou & Shen 2023) as MMRec: frozen modality kNN item graph + degree-pruned LightGCN, BPR, Adam',
+  iterative: true,
+  create: (params) => new Freedom(params),
+  load: (dir, fp) => Freedom.load(dir, fp),
+});
+
+registerModel({
+  name: 'fusion',
+  description:
+    'two-tower over fused modalities (concat | weighted | attention | transformer), optional LightGCN layers; BPR, BCE or MSE',
+  iterative: true,
+  create: (params) => new Fusion(params),
+  load: (dir, fp) => Fusion.load(dir, fp),
 });

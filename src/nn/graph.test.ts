@@ -97,6 +97,19 @@ describe('Graph gradients match finite differences', () => {
     const mask = Uint8Array.from([1, 1, 0, 1, 1, 0, 1, 1]);
     gradCheck([q, k, v], (g) => g.attention(q, k, v, T, 2, mask));
   });
+  it('concatRows and graph propagation', () => {
+    const a = param('a', 2, 3, rng);
+    const b = param('b', 3, 3, rng);
+    // a 5-node symmetric adjacency
+    const adj = {
+      nRows: 5,
+      nCols: 5,
+      indptr: Int32Array.from([0, 2, 3, 5, 7, 8]),
+      indices: Int32Array.from([2, 3, 2, 0, 1, 0, 4, 3]),
+      values: Float32Array.from([0.5, 0.4, 0.7, 0.5, 0.7, 0.4, 0.3, 0.3]),
+    };
+    gradCheck([a, b], (g) => g.propagate(g.concatRows(a, b), adj, 2));
+  });
   it('mulRows, rowDot, l2NormalizeRows', () => {
     const x = param('x', 4, 3, rng);
     const s = param('s', 4, 1, rng);
@@ -117,6 +130,7 @@ describe('Graph gradients match finite differences', () => {
         [g.mseLoss(n, labels), 0.3],
         [g.infoNce(g.l2NormalizeRows(a), g.l2NormalizeRows(b), 0.2, valid), 0.7],
         [g.sumSquares([a, p], 4), 0.1],
+        [g.frobenius([a, n], 3), 0.2],
       ]),
     );
   });

@@ -9,6 +9,7 @@
  * backward) records nothing: create the Graph with `train: false`.
  */
 import { InvalidArgumentError, MismatchError } from '../errors.js';
+import { type Csr, spmm } from '../math/spmm.js';
 import type { Rng } from '../util/rng.js';
 import { gemm } from './gemm.js';
 import { Tensor } from './tensor.js';
@@ -680,6 +681,51 @@ export class Graph {
     });
   }
 
+  /** Rows of a above rows of b (same width). */
+  concatRows(a: Tensor, b: Tensor): Tensor {
+    if (a.cols !== b.cols) throw new MismatchError('concatRows: widths differ');
+    const y = this.out(a.rows + b.rows, a.cols, [a, b]);
+    y.data.set(a.data, 0);
+    y.data.set(b.data, a.size);
+    return this.record(y, () => {
+      const gy = y.grad;
+      if (!gy) return;
+      if (a.requiresGrad) addInto(a.g(), gy.subarray(0, a.size));
+      if (b.requiresGrad) addInto(b.g(), gy.subarray(a.size));
+    });
+  }
+
+  /**
+   * LightGCN's layer combination over a symmetric normalised adjacency Â (N x N):
+   * (1 / (L+1)) Σ_{k=0..L} Â^k x. Â is symmetric, so the gradient is the same map of the
+   * output gradient.
+   */
+  propagate(x: Tensor, adj: Csr, layers: number): Tensor {
+    const y = this.out(x.rows, x.cols, [x]);
+    const d = x.cols;
+    const run = (src: Float32Array, dst: Float32Array): void => {
+      dst.set(src);
+      const bufs = [new Float32Array(src.length), new Float32Array(src.length)] as const;
+      let cur = src;
+      for (let k = 0; k < layers; k++) {
+        const next = bufs[k % 2]!;
+        spmm(adj, cur, d, next);
+        addInto(dst, next);
+        cur = next;
+      }
+      const c = 1 / (layers + 1);
+      for (let i = 0; i < dst.length; i++) dst[i]! *= c;
+    };
+    run(x.data, y.data);
+    return this.record(y, () => {
+      const gy = y.grad;
+      if (!gy || !x.requiresGrad) return;
+      const tmp = new Float32Array(gy.length);
+      run(gy, tmp);
+      addInto(x.g(), tmp);
+    });
+  }
+
   /** Σ of all entries → 1 x 1. */
   sum(x: Tensor): Tensor {
     const y = this.out(1, 1, [x]);
@@ -710,6 +756,26 @@ export class Graph {
         const gb = b.g();
         for (let i = 0; i < gy.length; i++) gb[i]! += gy[i]! * a.data[i]!;
       }
+    });
+  }
+
+  /** Σ_t ||t||_F / divisor: MMRec's EmbLoss (norms, not squared norms). */
+  frobenius(xs: readonly Tensor[], divisor: number): Tensor {
+    const y = this.out(1, 1, xs);
+    const norms = xs.map((t) => {
+      let s = 0;
+      for (let i = 0; i < t.size; i++) s += t.data[i]! * t.data[i]!;
+      return Math.sqrt(s);
+    });
+    y.data[0] = norms.reduce((a, b) => a + b, 0) / divisor;
+    return this.record(y, () => {
+      const g = y.grad![0]! / divisor;
+      xs.forEach((t, k) => {
+        const nr = norms[k]!;
+        if (!t.requiresGrad || nr === 0) return;
+        const gt = t.g();
+        for (let i = 0; i < t.size; i++) gt[i]! += (g * t.data[i]!) / nr;
+      });
     });
   }
 

@@ -1,0 +1,219 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Interactions } from '../../data/interactions.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { makeModality } from '../../modalities/modality.js';
+import { Rng } from '../../util/rng.js';
+import type { Recommender, TrainingData } from '../recommender.js';
+import { createModel, loadModel } from '../registry.js';
+import { Fusion } from './fusion.js';
+
+const TOPICS = 4;
+const nUsers = 80;
+const nItems = 120;
+/** Items i >= WARM have no training interactions (cold). */
+const WARM = 90;
+const topicOf = (i: number) => i % TOPICS;
+
+/**
+ * Each user likes one topic and has 8 warm items of it. "text" reveals the topic (+ noise),
+ * "audio" reveals it for even items only (missing for every third item), "noise" is noise.
+ */
+function synthetic(seed: number): TrainingData {
+  const rng = new Rng(seed);
+  const users: number[] = [];
+  const items: number[] = [];
+  for (let u = 0; u < nUsers; u++) {
+    const picked = new Set<number>();
+    while (picked.size < 8) picked.add(rng.int(WARM / TOPICS) * TOPICS + (u % TOPICS));
+    for (const i of picked) {
+      users.push(u);
+      items.push(i);
+    }
+  }
+  const n = users.length;
+  const train = Interactions.fromLog(
+    {
+      length: n,
+      users: Int32Array.from(users),
+      items: Int32Array.from(items),
+      values: Float32Array.from({ length: n }, (_, k) => 3 + (items[k]! % 3)),
+      timestamps: new Float64Array(n),
+    },
+    nUsers,
+    nItems,
+  );
+  const dim = 6;
+  const text = new Float32Array(nItems * dim);
+  const audio = new Float32Array(nItems * 4);
+  const audioPresent = new Uint8Array(nItems);
+  for (let i = 0; i < nItems; i++) {
+    for (let k = 0; k < dim; k++) text[i * dim + k] = 0.3 * rng.normal();
+    text[i * dim + topicOf(i)]! += 2;
+    if (i % 3 !== 0) {
+      audioPresent[i] = 1;
+      for (let k = 0; k < 4; k++) audio[i * 4 + k] = 0.3 * rng.normal();
+      audio[i * 4 + topicOf(i)]! += i % 2 === 0 ? 2 : 0;
+    }
+  }
+  return {
+    train,
+    modalities: [
+      makeModality('text', nItems, dim, text, 'synthetic'),
+      makeModality('audio', nItems, 4, audio, 'synthetic', audioPresent),
+      makeModality(
+        'noise',
+        nItems,
+        3,
+        Float32Array.from({ length: nItems * 3 }, () => rng.normal()),
+        'x',
+      ),
+    ],
+    fingerprint: 'fp-fusion',
+  };
+}
+
+const data = synthetic(1);
+
+/** Mean precision@5 over users when only the cold items are candidates. */
+function coldPrecision(m: Recommender): number {
+  const scores = new Float32Array(nItems);
+  let total = 0;
+  for (let u = 0; u < nUsers; u++) {
+    m.scoreBatch(Int32Array.of(u), scores);
+    const cold = Array.from({ length: nItems - WARM }, (_, k) => WARM + k);
+    cold.sort((a, b) => scores[b]! - scores[a]! || a - b);
+    total += cold.slice(0, 5).filter((i) => topicOf(i) === u % TOPICS).length / 5;
+  }
+  return total / nUsers;
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const base = { dim: 16, lr: 0.01, batchSize: 128, dropout: 0, heads: 2, fusionLayers: 1 };
+
+describe('fusion', () => {
+  for (const fusion of ['concat', 'weighted', 'attention', 'transformer'] as const) {
+    it(`${fusion}: ranks cold items by content far above chance (0.25)`, async () => {
+      const m = new Fusion({ ...base, fusion });
+      const report = await m.fit(data, { seed: 3, maxEpochs: 25 });
+      expect(report.losses.at(-1)!).toBeLessThan(report.losses[0]!);
+      expect(coldPrecision(m)).toBeGreaterThan(0.6);
+    });
+  }
+
+  it('with graph layers, BCE and MSE objectives it still learns the topics', async () => {
+    for (const params of [{ layers: 2 }, { loss: 'bce', negatives: 2 }]) {
+      const m = new Fusion({ ...base, ...params });
+      await m.fit(data, { seed: 3, maxEpochs: 25 });
+      expect(coldPrecision(m), JSON.stringify(params)).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('MSE fits the rating values', async () => {
+    const m = new Fusion({ ...base, loss: 'mse' });
+    const report = await m.fit(data, { seed: 3, maxEpochs: 30 });
+    const t = data.train;
+    let se = 0;
+    let mean = 0;
+    for (let k = 0; k < t.nnz; k++) mean += t.values[k]! / t.nnz;
+    let base2 = 0;
+    const s = new Float32Array(nItems);
+    for (let u = 0; u < nUsers; u++) {
+      m.scoreBatch(Int32Array.of(u), s);
+      for (let k = t.indptr[u]!; k < t.indptr[u + 1]!; k++) {
+        se += (s[t.indices[k]!]! - t.values[k]!) ** 2;
+        base2 += (mean - t.values[k]!) ** 2;
+      }
+    }
+    expect(report.losses.at(-1)!).toBeLessThan(report.losses[0]!);
+    expect(Math.sqrt(se / t.nnz)).toBeLessThan(0.8 * Math.sqrt(base2 / t.nnz));
+  });
+
+  it('weighted fusion learns to weight the informative modality above noise, and reports it', async () => {
+    const m = new Fusion({ ...base, fusion: 'weighted', itemId: 'off' });
+    await m.fit(data, { seed: 5, maxEpochs: 30 });
+    const w = m.describe().modalityWeights as Record<string, number>;
+    expect(Object.keys(w).sort()).toEqual(['audio', 'noise', 'text']);
+    expect(w.text!).toBeGreaterThan(w.noise!);
+    expect(w.text! + w.audio! + w.noise!).toBeCloseTo(1, 3);
+  });
+
+  it('is deterministic for a seed and differs across seeds', async () => {
+    const run = async (seed: number) => {
+      const m = new Fusion({ ...base, fusion: 'attention', dropout: 0.2, modalityDropout: 0.3, align: 0.1 });
+      await m.fit(data, { seed, maxEpochs: 3 });
+      const s = new Float32Array(nItems);
+      m.scoreBatch(Int32Array.of(7), s);
+      return s;
+    };
+    expect(await run(11)).toEqual(await run(11));
+    expect(await run(11)).not.toEqual(await run(12));
+  });
+
+  for (const params of [{ fusion: 'weighted' }, { fusion: 'transformer', layers: 1 }] as const) {
+    it(`explanations (${JSON.stringify(params)}): parts sum to the item's scoring vector`, async () => {
+      const m = new Fusion({ ...base, ...params });
+      await m.fit(data, { seed: 2, maxEpochs: 3 });
+      const kernel = m.scoringKernel();
+      if (kernel.kind !== 'dot') throw new Error('expected a dot kernel');
+      for (const item of [0, 5, WARM + 5]) {
+        const parts = m.explainItem(item);
+        expect(parts.map((p) => p.name)).toEqual(['collaborative', 'text', 'audio', 'noise', 'interaction']);
+        for (let j = 0; j < kernel.dim; j++) {
+          const sum = parts.reduce((s, p) => s + p.vector[j]!, 0);
+          expect(sum).toBeCloseTo(kernel.itemFactors[item * kernel.dim + j]!, 4);
+        }
+      }
+      // item 0 has no audio (0 % 3 == 0): without graph layers its audio part is zero
+      const audio0 = m.explainItem(0).find((p) => p.name === 'audio')!.vector;
+      if (!('layers' in params)) expect(Math.max(...audio0.map(Math.abs))).toBe(0);
+      // a cold item has no collaborative part
+      expect(Math.max(...m.explainItem(WARM + 5)[0]!.vector.map(Math.abs))).toBe(0);
+    });
+  }
+
+  it('saves and loads: same scores, same explanations, and contentItemVector reproduces a cold item', async () => {
+    const m = createModel('fusion', { ...base, fusion: 'attention', modalities: 'text,audio' }) as Fusion;
+    await m.fit(data, { seed: 4, maxEpochs: 5 });
+    const dir = await mkdtemp(join(tmpdir(), 'fusion-'));
+    dirs.push(dir);
+    await m.save(dir);
+    const back = (await loadModel(dir, 'fp-fusion')) as Fusion;
+    const a = new Float32Array(nItems);
+    const b = new Float32Array(nItems);
+    m.scoreBatch(Int32Array.of(3), a);
+    back.scoreBatch(Int32Array.of(3), b);
+    expect(b).toEqual(a);
+    expect(back.explainItem(WARM + 2)).toEqual(m.explainItem(WARM + 2));
+    // a cold item's vector is its content vector: recompute it from the raw features
+    const item = WARM + 2;
+    const raw = (name: string) => {
+      const mod = data.modalities.find((x) => x.name === name)!;
+      return mod.present[item] ? mod.data.slice(item * mod.dim, (item + 1) * mod.dim) : undefined;
+    };
+    const v = back.contentItemVector({ text: raw('text'), audio: raw('audio') });
+    const kernel = m.scoringKernel();
+    if (kernel.kind !== 'dot') throw new Error('expected a dot kernel');
+    for (let j = 0; j < kernel.dim; j++)
+      expect(v[j]).toBeCloseTo(kernel.itemFactors[item * kernel.dim + j]!, 4);
+    expect(() => back.contentItemVector({ text: new Float32Array(2) })).toThrow(/expects 6/);
+  });
+
+  it('rejects bad parameters with the valid choices', () => {
+    expect(() => new Fusion({ fusion: 'sum' })).toThrow(InvalidArgumentError);
+    expect(() => new Fusion({ fusion: 'sum' })).toThrow(/concat.*weighted.*attention.*transformer/);
+    expect(() => new Fusion({ fusion: 'transformer', dim: 10, heads: 4 })).toThrow(/divisible/);
+    expect(() => new Fusion({ bogus: 1 })).toThrow(/Valid parameters/);
+  });
+
+  it('needs a modality', async () => {
+    const m = new Fusion({});
+    await expect(m.fit({ ...data, modalities: [] }, { seed: 1, maxEpochs: 1 })).rejects.toThrow(/modality/);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * @module models/fusion/params
+ * The fusion model's parameters, their defaults and valid values (validated by
+ * training/params.validateParams; `modalities` is a free string).
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { type ParamsOf, validateParams } from '../../training/params.js';
+
+export const FUSION_STRATEGIES = ['concat', 'weighted', 'attention', 'transformer'] as const;
+export type FusionStrategyName = (typeof FUSION_STRATEGIES)[number];
+
+export const FUSION_PARAMS = {
+  /** Width of the common space: user vectors, item ID embeddings, modality tokens. */
+  dim: { type: 'int', default: 64, min: 1 },
+  /** How modality tokens become one content vector (see models/fusion/strategies). */
+  fusion: { type: 'choice', default: 'weighted', choices: FUSION_STRATEGIES },
+  /** Per-modality projection into the common space: one linear layer, or linear-GELU-linear. */
+  projection: { type: 'choice', default: 'linear', choices: ['linear', 'mlp'] },
+  /** Feature normalisation before projection. */
+  normalize: { type: 'choice', default: 'l2', choices: ['l2', 'standard', 'none'] },
+  /** Item ID embedding added to the content vector ('off': items are their content only). */
+  itemId: { type: 'choice', default: 'on', choices: ['on', 'off'] },
+  /** LightGCN propagation layers over the user-item graph (0: a plain two-tower model). */
+  layers: { type: 'int', default: 0, min: 0, max: 8 },
+  /** Training objective: BPR (implicit), BCE with sampled negatives (clicks), MSE (ratings). */
+  loss: { type: 'choice', default: 'bpr', choices: ['bpr', 'bce', 'mse'] },
+  /** Sampled negatives per positive for BCE (BPR uses one). */
+  negatives: { type: 'int', default: 4, min: 1 },
+  lr: { type: 'number', default: 0.001, min: 0, exclusiveMin: true },
+  /** EmbLoss weight on the batch's user and item ID embeddings (MMRec's reg_weight). */
+  reg: { type: 'number', default: 1e-4, min: 0 },
+  /** L2 weight decay on the projection and fusion weights. */
+  weightDecay: { type: 'number', default: 0, min: 0 },
+  /** Dropout on the modality tokens while training. */
+  dropout: { type: 'number', default: 0.1, min: 0, max: 0.9 },
+  /** Probability of hiding a whole modality of an item while training (robustness to missing ones). */
+  modalityDropout: { type: 'number', default: 0, min: 0, max: 0.9 },
+  /** Weight of the InfoNCE loss aligning the modality tokens of each item (0: off). */
+  align: { type: 'number', default: 0, min: 0 },
+  /** InfoNCE temperature. */
+  temperature: { type: 'number', default: 0.2, min: 0, exclusiveMin: true },
+  /** Transformer fusion: encoder layers, attention heads. */
+  fusionLayers: { type: 'int', default: 2, min: 1, max: 8 },
+  heads: { type: 'int', default: 2, min: 1 },
+  batchSize: { type: 'int', default: 2048, min: 1 },
+  /** 'content': items without training interactions are scored from content only (ID part zeroed). */
+  coldItems: { type: 'choice', default: 'content', choices: ['content', 'learned'] },
+} as const;
+
+export type FusionParams = ParamsOf<typeof FUSION_PARAMS> & {
+  /** 'all' or a comma list of modality names. */
+  modalities: string;
+};
+
+export function resolveFusionParams(raw: Record<string, unknown>): FusionParams {
+  const { modalities = 'all', ...rest } = raw;
+  for (const key of Object.keys(rest)) {
+    if (!(key in FUSION_PARAMS)) {
+      throw new InvalidArgumentError(
+        `fusion: unknown parameter "${key}". Valid parameters: ${[...Object.keys(FUSION_PARAMS), 'modalities'].join(', ')}`,
+      );
+    }
+  }
+  if (typeof modalities !== 'string' || modalities.trim() === '') {
+    throw new InvalidArgumentError(
+      `fusion: parameter "modalities" must be "all" or a comma list of modality names, got ${JSON.stringify(modalities)}`,
+    );
+  }
+  const p = { ...validateParams('fusion', rest, FUSION_PARAMS), modalities };
+  if (p.fusion === 'transformer' && p.dim % p.heads !== 0) {
+    throw new InvalidArgumentError(`fusion: dim ${p.dim} must be divisible by heads ${p.heads}`);
+  }
+  return p;
+}
