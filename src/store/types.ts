@@ -243,6 +243,17 @@ export interface Store {
   /** Deletes an item with its feedback and vectors; throws NotFoundError for an unknown id. */
   deleteItem(id: string): Promise<void>;
 
+  /**
+   * Writes a whole catalog import (items with vectors, users, feedback) in one transaction;
+   * feedback on items neither in the batch nor stored throws NotFoundError and writes nothing.
+   */
+  importAll(batch: {
+    items: readonly StoredItem[];
+    vectors: readonly ItemVectorRecord[];
+    users: readonly StoredUser[];
+    feedback: readonly StoredFeedback[];
+  }): Promise<{ items: number; users: number; feedback: number }>;
+
   upsertUsers(users: readonly StoredUser[]): Promise<{ inserted: number; updated: number }>;
   getUser(id: string): Promise<UserSummary | undefined>;
   listUsers(options?: ListOptions): Promise<{ users: UserSummary[]; total: number }>;

@@ -52,6 +52,27 @@ describe('SqliteStore', () => {
     expect((await store.counts()).items).toBe(3);
   });
 
+  it('imports a whole batch in one transaction, or nothing', async () => {
+    const batch = {
+      items: [item('i1'), item('i2')],
+      vectors: [{ item: 'i1', modality: 'text', encoder: 'e', vector: Float32Array.of(1) }],
+      users: [{ id: 'u1', labels: ['x'], attributes: {} }],
+      feedback: [
+        { user: 'u1', item: 'i1', type: 'click', value: 1, timestamp: 1 },
+        { user: 'u9', item: 'i2', type: 'like', value: 1, timestamp: 2 },
+      ],
+    };
+    await expect(
+      store.importAll({
+        ...batch,
+        feedback: [...batch.feedback, { user: 'u1', item: 'nope', type: 'x', value: 1, timestamp: 0 }],
+      }),
+    ).rejects.toThrow(/feedback\[2\]\.item/);
+    expect(await store.counts()).toEqual({ items: 0, users: 0, feedback: 0 });
+    expect(await store.importAll(batch)).toEqual({ items: 2, users: 1, feedback: 2 });
+    expect(await store.counts()).toEqual({ items: 2, users: 2, feedback: 2 });
+  });
+
   it('lists items by category, text query and modality', async () => {
     await store.upsertItems([
       item('red-1', {

@@ -419,6 +419,50 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async importAll(batch: {
+    items: readonly StoredItem[];
+    vectors: readonly ItemVectorRecord[];
+    users: readonly StoredUser[];
+    feedback: readonly StoredFeedback[];
+  }): Promise<{ items: number; users: number; feedback: number }> {
+    checkIds(
+      batch.items.map((i) => i.id),
+      'item',
+    );
+    checkIds(
+      batch.users.map((u) => u.id),
+      'user',
+    );
+    return this.db.transaction(() => {
+      for (const it of batch.items) this.st.upsertItem!.run(...itemParams(it));
+      batch.vectors.forEach((v, k) => {
+        if (!this.st.itemExists!.get(v.item))
+          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`);
+        this.st.putVector!.run(v.item, v.modality, v.encoder, v.vector.length, toBlob(v.vector));
+      });
+      for (const u of batch.users) {
+        this.st.upsertUser!.run(
+          u.id,
+          JSON.stringify(u.labels),
+          JSON.stringify(u.attributes),
+          u.comment ?? null,
+        );
+      }
+      const known = new Set<string>();
+      const t = now();
+      batch.feedback.forEach((f, k) => {
+        if (!known.has(f.item)) {
+          if (!this.st.itemExists!.get(f.item))
+            throw new NotFoundError(`unknown item "${f.item}" (feedback[${k}].item)`);
+          known.add(f.item);
+        }
+        this.st.insertUserIfNew!.run(f.user);
+        this.st.insertFeedback!.run(f.user, f.item, f.type, f.value, f.timestamp, t);
+      });
+      return { items: batch.items.length, users: batch.users.length, feedback: batch.feedback.length };
+    })();
+  }
+
   async upsertUsers(users: readonly StoredUser[]): Promise<{ inserted: number; updated: number }> {
     checkIds(
       users.map((u) => u.id),

@@ -1,0 +1,267 @@
+/**
+ * @module serve/content/encoders
+ * The server's content encoders: the encoders the catalog was encoded with (recorded in the store's
+ * metadata by `fusionrec import`, default built-in text, built-in image, MFCC audio), used to
+ * encode new and changed items at insert and search queries.
+ *
+ * The built-in text encoder fits a TF-IDF on the catalog; its fitted state is stored in the
+ * database and reused, so new items' text vectors are in the same space as the catalog's (which a
+ * trained content model expects). A text with no n-gram of the fitted vocabulary fails to encode
+ * ("failed"). A database that never had a text fit gets one at the first insert with text, over
+ * every stored item plus the batch. Re-fitting on a grown catalog is `fusionrec import --reencode`.
+ *
+ * Text queries reach image (audio) vectors only when those came from CLIP (CLAP), whose text tower
+ * shares the space; posted images and clips are encoded with the catalog's image/audio encoder.
+ */
+import type { Item } from '../../data/types.js';
+import type { Encoder, EncoderInput, MediaKind } from '../../encoders/encoder.js';
+import { createEncoder } from '../../encoders/registry.js';
+import { type BuiltinTextEncoder, createBuiltinTextEncoder } from '../../encoders/text/builtin.js';
+import { describeError, NotSupportedError } from '../../errors.js';
+import { itemText } from '../../jobs/encode-inputs.js';
+import { isRemoteRef, resolveMediaPath } from '../../store/media.js';
+import type { ItemVectorRecord, ModalityStatus, Store, StoredItem } from '../../store/types.js';
+import { deserializeTextState, type SerializedTextState, serializeTextState } from './text-state.js';
+
+/** An encoder by registry name with its options. */
+export interface EncoderSpec {
+  name: string;
+  options?: Record<string, unknown>;
+}
+
+export type EncodersConfig = Partial<Record<MediaKind, EncoderSpec>>;
+
+/** Metadata keys. */
+export const META = {
+  encoders: 'encoders',
+  textState: 'encoder-state:text',
+  mediaRoot: 'media-root',
+  positive: 'positive',
+} as const;
+
+/** Encoders of a database that records none: the built-in ones (no weights needed). */
+export const DEFAULT_ENCODERS: EncodersConfig = Object.freeze({
+  text: { name: 'builtin' },
+  image: { name: 'builtin' },
+  audio: { name: 'mfcc' },
+});
+
+const KINDS: readonly MediaKind[] = ['text', 'image', 'audio'];
+const BATCH = 32;
+
+/** What encoding a batch of items gave. */
+export interface EncodedItems {
+  vectors: ItemVectorRecord[];
+  /** Per item id: the status of each configured modality. */
+  status: Map<string, Partial<Record<MediaKind, ModalityStatus>>>;
+  failed: { id: string; modality: MediaKind; reason: string }[];
+  encoded: Record<MediaKind, number>;
+}
+
+/** The text of an item as the encode job builds it (title, description, then other fields). */
+export function storedItemText(item: StoredItem): string {
+  return itemText({ text: item.text } as Item);
+}
+
+export class ContentEncoders {
+  private readonly made = new Map<string, Promise<Encoder>>();
+
+  private constructor(
+    private readonly store: Store,
+    readonly config: EncodersConfig,
+    readonly mediaRoot: string,
+    private readonly allowRemote: boolean,
+  ) {}
+
+  /** The encoders the store records (or the defaults) over `mediaRoot`. */
+  static async open(
+    store: Store,
+    mediaRoot: string,
+    options: { allowRemote?: boolean } = {},
+  ): Promise<ContentEncoders> {
+    const config = (await store.getMeta<EncodersConfig>(META.encoders)) ?? DEFAULT_ENCODERS;
+    return new ContentEncoders(store, config, mediaRoot, options.allowRemote ?? false);
+  }
+
+  /** Modalities with an encoder. */
+  get kinds(): MediaKind[] {
+    return KINDS.filter((k) => this.config[k] !== undefined);
+  }
+
+  /** Whether a text query can search modality `kind` (shared text space). */
+  textReaches(kind: MediaKind): boolean {
+    if (kind === 'text') return this.config.text !== undefined;
+    const name = this.config[kind]?.name;
+    return (kind === 'image' && name === 'clip') || (kind === 'audio' && name === 'clap');
+  }
+
+  private cached(key: string, make: () => Promise<Encoder>): Promise<Encoder> {
+    let p = this.made.get(key);
+    if (!p) {
+      p = make();
+      this.made.set(key, p);
+      p.catch(() => this.made.delete(key));
+    }
+    return p;
+  }
+
+  /** The built-in text encoder with the stored fit, fitting (and storing) one when none exists. */
+  private async builtinText(spec: EncoderSpec, extraTexts: readonly string[]): Promise<BuiltinTextEncoder> {
+    const stored = await this.store.getMeta<SerializedTextState>(META.textState);
+    if (stored) {
+      return (await this.cached('text', async () =>
+        createBuiltinTextEncoder({ ...(spec.options ?? {}), state: deserializeTextState(stored) }),
+      )) as BuiltinTextEncoder;
+    }
+    const enc = createBuiltinTextEncoder(spec.options ?? {});
+    const texts = (await this.store.allItems())
+      .map(storedItemText)
+      .concat(extraTexts)
+      .filter((t) => t.trim() !== '');
+    if (texts.length === 0) throw new NotSupportedError('no text to fit the built-in text encoder on yet');
+    await enc.fit(texts.map((text, k) => ({ id: String(k), text })));
+    await this.store.setMeta(META.textState, serializeTextState(enc.exportState()));
+    this.made.set('text', Promise.resolve(enc));
+    return enc;
+  }
+
+  /** The item encoder of `kind` (undefined when none is configured). */
+  async encoder(kind: MediaKind, extraTexts: readonly string[] = []): Promise<Encoder | undefined> {
+    const spec = this.config[kind];
+    if (!spec) return undefined;
+    if (kind === 'text' && spec.name === 'builtin') return this.builtinText(spec, extraTexts);
+    return this.cached(kind, () => createEncoder(kind, spec.name, spec.options ?? {}));
+  }
+
+  /** The encoder that puts a text query into modality `kind`'s space, if there is one. */
+  private async queryTextEncoder(kind: MediaKind): Promise<Encoder | undefined> {
+    if (kind === 'text') return this.encoder('text');
+    if (!this.textReaches(kind)) return undefined;
+    const spec = this.config[kind]!;
+    return this.cached(`text->${kind}`, () => createEncoder('text', spec.name, spec.options ?? {}));
+  }
+
+  /** Encodes a text query for modality `kind`; undefined when it cannot be (no encoder, no known terms). */
+  async encodeText(kind: MediaKind, text: string): Promise<Float32Array | undefined> {
+    let enc: Encoder | undefined;
+    try {
+      enc = await this.queryTextEncoder(kind);
+    } catch {
+      return undefined;
+    }
+    if (!enc) return undefined;
+    const r = await enc.encode([{ id: 'query', text }]);
+    return r.ok[0] ? r.vectors.slice(0, enc.dims) : undefined;
+  }
+
+  /** Encodes posted media bytes with the modality's item encoder. */
+  async encodeBytes(
+    kind: 'image' | 'audio',
+    bytes: Uint8Array,
+  ): Promise<{ vector?: Float32Array; error?: string }> {
+    const enc = await this.encoder(kind);
+    if (!enc) return { error: `no ${kind} encoder is configured` };
+    const r = await enc.encode([{ id: 'query', bytes }]);
+    return r.ok[0] ? { vector: r.vectors.slice(0, enc.dims) } : { error: r.errors[0] ?? 'could not encode' };
+  }
+
+  /**
+   * Encodes every configured modality of `items`. Never throws for one bad item: it is reported
+   * as failed (missing file, reference outside the media root, unreadable media, no known terms).
+   */
+  async encodeItems(items: readonly StoredItem[]): Promise<EncodedItems> {
+    const out: EncodedItems = {
+      vectors: [],
+      status: new Map(items.map((i) => [i.id, {}])),
+      failed: [],
+      encoded: { text: 0, image: 0, audio: 0 },
+    };
+    const fail = (id: string, modality: MediaKind, reason: string) => {
+      out.status.get(id)![modality] = 'failed';
+      out.failed.push({ id, modality, reason });
+    };
+    for (const kind of this.kinds) {
+      const inputs: EncoderInput[] = [];
+      for (const it of items) {
+        if (kind === 'text') {
+          const text = storedItemText(it);
+          if (text === '') out.status.get(it.id)!.text = 'missing';
+          else inputs.push({ id: it.id, text });
+          continue;
+        }
+        const ref = kind === 'image' ? it.image : it.audio;
+        if (!ref) {
+          out.status.get(it.id)![kind] = 'missing';
+          continue;
+        }
+        if (isRemoteRef(ref)) {
+          if (!this.allowRemote) {
+            fail(it.id, kind, `remote media not fetched (offline): ${ref}`);
+            continue;
+          }
+          try {
+            const res = await fetch(ref);
+            if (!res.ok) throw new Error(`HTTP ${res.status}`);
+            inputs.push({ id: it.id, bytes: new Uint8Array(await res.arrayBuffer()) });
+          } catch (err) {
+            fail(it.id, kind, `fetching ${ref}: ${describeError(err)}`);
+          }
+          continue;
+        }
+        const path = await resolveMediaPath(this.mediaRoot, ref);
+        if (path === undefined) fail(it.id, kind, `file not found inside the media root: ${ref}`);
+        else inputs.push({ id: it.id, path });
+      }
+      if (inputs.length === 0) continue;
+      let enc: Encoder | undefined;
+      try {
+        enc = await this.encoder(
+          kind,
+          inputs.map((x) => x.text ?? ''),
+        );
+      } catch (err) {
+        for (const x of inputs) fail(x.id, kind, `no ${kind} encoder: ${describeError(err)}`);
+        continue;
+      }
+      if (!enc) continue;
+      for (let start = 0; start < inputs.length; start += BATCH) {
+        const batch = inputs.slice(start, start + BATCH);
+        const r = await enc.encode(batch);
+        batch.forEach((x, b) => {
+          if (!r.ok[b]) {
+            fail(x.id, kind, r.errors[b] ?? 'the encoder gave no reason');
+            return;
+          }
+          out.vectors.push({
+            item: x.id,
+            modality: kind,
+            encoder: enc.id,
+            vector: r.vectors.slice(b * enc.dims, (b + 1) * enc.dims),
+          });
+          out.status.get(x.id)![kind] = 'present';
+          out.encoded[kind]++;
+        });
+      }
+    }
+    return out;
+  }
+
+  /** A summary for /v1/status: encoder name per modality. */
+  describe(): Partial<Record<MediaKind, string>> {
+    const out: Partial<Record<MediaKind, string>> = {};
+    for (const k of this.kinds) out[k] = this.config[k]!.name;
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.made.values()];
+    this.made.clear();
+    for (const p of all) {
+      try {
+        await (await p).dispose();
+      } catch {
+        // an encoder that failed to start has nothing to release
+      }
+    }
+  }
+}

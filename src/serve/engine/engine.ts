@@ -1,0 +1,597 @@
+/**
+ * @module serve/engine/engine
+ * The serving engine: everything the HTTP routes do, over a {@link Store}. It holds the catalog
+ * state in memory, the active model snapshot (swapped atomically by one reference assignment when
+ * a version is activated), the snapshots of A/B arms, the content encoders and content indexes.
+ *
+ * - recommend: the user's vector (trained, or folded in from their positive feedback) searched in
+ *   the snapshot's item index, filtered (servable, category, not seen), filled up by the fallbacks
+ *   popular then latest; with no model at all, only the fallbacks (Gorse's fallback recommenders).
+ * - feedback: stored, then the user's vector is re-solved at once in every loaded snapshot (fold-in,
+ *   prior = the trained vector), so the very next request reflects it.
+ * - items: encoded at insert with the catalog's encoders; with a content model they also get an
+ *   item vector (contentItemVector) and can be recommended at once; with an ID-only model they
+ *   appear through the latest fallback, content similarity and search.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { MediaKind } from '../../encoders/encoder.js';
+import { describeError, InvalidInputError, NotFoundError, NotSupportedError } from '../../errors.js';
+import { parsePositiveRules } from '../../io/positive.js';
+import { extensionFor, normalizeMediaRef } from '../../store/media.js';
+import type {
+  ExperimentArm,
+  ExperimentRecord,
+  ItemPatch,
+  Store,
+  StoredFeedback,
+  StoredItem,
+  StoredUser,
+} from '../../store/types.js';
+import { ContentEncoders, META } from '../content/encoders.js';
+import type { IndexOptions } from '../retrieval/index.js';
+import { CatalogState } from './catalog.js';
+import { ContentIndexes } from './content-index.js';
+import { ExperimentManager, type ExperimentReport, validateArms } from './experiments.js';
+import { keeper, rankFor, type Source } from './rank.js';
+import { type Explanation, ModelSnapshot } from './snapshot.js';
+
+export interface EngineOptions {
+  /** Folder item media paths are relative to (default: the store's `media-root`, else `<db folder>/media`). */
+  mediaRoot?: string;
+  /** Positive feedback rules (default: the store's, else every event). */
+  positive?: string[];
+  /** Feedback types counted as A/B clicks (default ["click"]). */
+  clickTypes?: string[];
+  /** Feedback types counted as A/B conversions (default ["purchase"]). */
+  conversionTypes?: string[];
+  /** Log an impression for every served list, not only those of A/B arms (default false). */
+  logAllImpressions?: boolean;
+  index?: IndexOptions;
+  allowRemote?: boolean;
+  /** Called on engine events (metrics). */
+  onEvent?: (e: EngineEvent) => void;
+  /** Logger for non-fatal problems (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export type EngineEvent =
+  | { kind: 'feedback'; rows: readonly StoredFeedback[] }
+  | { kind: 'fold-in'; seconds: number }
+  | { kind: 'model'; name: string; version: number };
+
+export interface RecommendOptions {
+  n: number;
+  offset?: number;
+  category?: string | undefined;
+  excludeSeen?: boolean;
+  explain?: boolean;
+}
+
+export interface RankedItem {
+  id: string;
+  score: number;
+  explanation?: Explanation;
+}
+
+export interface RecommendResult {
+  user: string | null;
+  model: { name: string; version: number } | null;
+  source: Source;
+  arm?: { experiment: string; arm: string };
+  impressionId?: string;
+  items: RankedItem[];
+}
+
+export interface SearchHitOut {
+  id: string;
+  score: number;
+  modality: MediaKind;
+}
+
+export class Engine {
+  readonly catalog: CatalogState;
+  readonly content: ContentEncoders;
+  readonly contentIndexes: ContentIndexes;
+  readonly experiments: ExperimentManager;
+  readonly startedAt = new Date();
+  /** Why the active version could not be served (it is then served by the fallbacks). */
+  modelError: string | undefined;
+  private activeSnap: ModelSnapshot | undefined;
+  private readonly snaps = new Map<number, ModelSnapshot>();
+  private readonly log: (line: string) => void;
+
+  private constructor(
+    readonly store: Store,
+    readonly mediaRoot: string,
+    catalog: CatalogState,
+    content: ContentEncoders,
+    private readonly options: EngineOptions,
+  ) {
+    this.catalog = catalog;
+    this.content = content;
+    this.contentIndexes = new ContentIndexes(store, catalog, options.index ?? {});
+    this.experiments = new ExperimentManager(store, {
+      clickTypes: options.clickTypes ?? ['click'],
+      conversionTypes: options.conversionTypes ?? ['purchase'],
+    });
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** Loads the catalog and history from the store, the active version and the A/B arms' versions. */
+  static async open(store: Store, options: EngineOptions = {}): Promise<Engine> {
+    const positive = options.positive ?? (await store.getMeta<string[]>(META.positive)) ?? [];
+    const catalog = new CatalogState(parsePositiveRules(positive));
+    const storedRoot = await store.getMeta<string>(META.mediaRoot);
+    const mediaRoot = resolve(
+      options.mediaRoot ??
+        storedRoot ??
+        (store.dataDir ? join(store.dataDir, 'media') : join(tmpdir(), `fusionrec-media-${process.pid}`)),
+    );
+    for (const it of await store.allItems()) catalog.upsert(it);
+    catalog.addFeedback(await store.allFeedback(), 0);
+    const content = await ContentEncoders.open(store, mediaRoot, {
+      allowRemote: options.allowRemote ?? false,
+    });
+    const engine = new Engine(store, mediaRoot, catalog, content, options);
+    const active = await store.activeModelVersion();
+    if (active !== undefined) {
+      try {
+        await engine.activate(active);
+      } catch (err) {
+        engine.modelError = describeError(err);
+        engine.log(`model version ${active} is not served (fallbacks answer): ${engine.modelError}`);
+      }
+    }
+    for (const e of await engine.experiments.refresh()) {
+      for (const a of e.arms) {
+        try {
+          await engine.snapshot(a.version);
+        } catch (err) {
+          engine.log(
+            `experiment "${e.name}" arm "${a.name}": version ${a.version} not served: ${describeError(err)}`,
+          );
+        }
+      }
+    }
+    return engine;
+  }
+
+  /** The active snapshot (one read: use it for a whole request). */
+  get active(): ModelSnapshot | undefined {
+    return this.activeSnap;
+  }
+
+  /** The loaded snapshot of `version`, loading it when needed. */
+  async snapshot(version: number, options: { dataTime?: number } = {}): Promise<ModelSnapshot> {
+    const have = this.snaps.get(version);
+    if (have) return have;
+    const info = (await this.store.listModelVersions()).find((v) => v.version === version);
+    if (!info) throw new NotFoundError(`unknown model version ${version}`);
+    const snap = await ModelSnapshot.load(this.store, info, this.catalog, {
+      ...(this.options.index ? { index: this.options.index } : {}),
+      ...(options.dataTime === undefined ? {} : { dataTime: options.dataTime }),
+    });
+    await this.catchUp(snap);
+    const raced = this.snaps.get(version);
+    if (raced) return raced;
+    this.snaps.set(version, snap);
+    return snap;
+  }
+
+  /** Gives a new snapshot the items added since its training (content models), until none is missing. */
+  private async catchUp(snap: ModelSnapshot): Promise<void> {
+    if (!snap.hasContent) return;
+    for (let round = 0; round < 5; round++) {
+      const missing: number[] = [];
+      for (let c = 0; c < this.catalog.size; c++) {
+        if (!this.catalog.deleted[c] && snap.rowOf(c) < 0) missing.push(c);
+      }
+      if (missing.length === 0) return;
+      for (const c of missing) {
+        const features = await this.store.itemVectors(this.catalog.ids.raw(c));
+        if (!this.catalog.deleted[c] && snap.rowOf(c) < 0) snap.addFromContent(c, features);
+      }
+    }
+  }
+
+  /**
+   * Makes `version` the served model: loads it (or reuses the loaded one), marks it active in the
+   * store, then swaps the reference. Requests in flight finish on the snapshot they took.
+   */
+  async activate(version: number, options: { dataTime?: number } = {}): Promise<ModelSnapshot> {
+    const snap = await this.snapshot(version, options);
+    await this.store.activateModelVersion(version);
+    this.activeSnap = snap;
+    this.modelError = undefined;
+    this.prune();
+    this.options.onEvent?.({ kind: 'model', name: snap.name, version: snap.version });
+    return snap;
+  }
+
+  /** Drops snapshots neither active nor in a running experiment. */
+  private prune(): void {
+    const keep = new Set<number>();
+    if (this.activeSnap) keep.add(this.activeSnap.version);
+    for (const e of this.experiments.active) for (const a of e.arms) keep.add(a.version);
+    for (const v of [...this.snaps.keys()]) if (!keep.has(v)) this.snaps.delete(v);
+  }
+
+  // ---------------------------------------------------------------- recommendations
+
+  /** Recommendations for a user (unknown users get the fallbacks). */
+  recommend(user: string, o: RecommendOptions): RecommendResult {
+    const assigned = this.experiments.armOf(user);
+    const snap = (assigned && this.snaps.get(assigned.arm.version)) ?? this.activeSnap;
+    const state = this.catalog.user(user);
+    const offset = o.offset ?? 0;
+    const hadFold = snap?.overrides.has(user) ?? true;
+    const t0 = performance.now();
+    const vector = snap?.userVector(user, state);
+    if (snap && !hadFold && snap.overrides.has(user)) {
+      // userVector folded this user in now (unknown to the model, or events since its training)
+      this.options.onEvent?.({ kind: 'fold-in', seconds: (performance.now() - t0) / 1000 });
+    }
+    const ranked = rankFor(
+      this.catalog,
+      snap,
+      vector,
+      offset + o.n,
+      { category: o.category, exclude: o.excludeSeen === false ? undefined : state?.seen },
+      o.explain === true,
+    ).slice(offset);
+    const items = ranked.map((r) => {
+      const it: RankedItem = { id: this.catalog.ids.raw(r.c), score: r.score };
+      if (o.explain) {
+        it.explanation = r.explanation ?? { collaborative: 0, bias: 0, modalities: {} };
+      }
+      return it;
+    });
+    const result: RecommendResult = {
+      user,
+      model: snap ? { name: snap.name, version: snap.version } : null,
+      source: ranked[0]?.from ?? (vector ? 'model' : 'popular'),
+      items,
+    };
+    if (assigned) {
+      const where = { experiment: assigned.experiment.id, arm: assigned.arm.name };
+      result.arm = where;
+      result.impressionId = this.experiments.logImpression(
+        user,
+        items.map((i) => i.id),
+        where,
+      );
+    } else if (this.options.logAllImpressions) {
+      result.impressionId = this.experiments.logImpression(
+        user,
+        items.map((i) => i.id),
+      );
+    }
+    return result;
+  }
+
+  /** Recommendations for an anonymous visitor from posted feedback (nothing is stored). */
+  sessionRecommend(
+    feedback: readonly { item: string; type?: string; value?: number }[],
+    o: Omit<RecommendOptions, 'excludeSeen'>,
+  ): RecommendResult {
+    const snap = this.activeSnap;
+    const seen = new Set<number>();
+    const positives: number[] = [];
+    for (const f of feedback) {
+      const c = this.catalog.indexOf(f.item);
+      if (c === undefined) continue;
+      seen.add(c);
+      if (this.catalog.isPositive(f.type ?? 'click', f.value ?? 1) && !positives.includes(c))
+        positives.push(c);
+    }
+    const vector = snap && positives.length > 0 ? snap.foldIn(positives) : undefined;
+    const offset = o.offset ?? 0;
+    const ranked = rankFor(
+      this.catalog,
+      snap,
+      vector,
+      offset + o.n,
+      { category: o.category, exclude: seen },
+      o.explain === true,
+    ).slice(offset);
+    return {
+      user: null,
+      model: snap ? { name: snap.name, version: snap.version } : null,
+      source: ranked[0]?.from ?? 'popular',
+      items: ranked.map((r) => ({
+        id: this.catalog.ids.raw(r.c),
+        score: r.score,
+        ...(o.explain ? { explanation: r.explanation ?? { collaborative: 0, bias: 0, modalities: {} } } : {}),
+      })),
+    };
+  }
+
+  /** Items most like `id`: cosine of model item vectors, else of content vectors. */
+  async similar(
+    id: string,
+    o: { n: number; offset?: number; category?: string | undefined },
+  ): Promise<{ source: 'model' | 'content'; items: { id: string; score: number }[] }> {
+    const c = this.catalog.indexOf(id);
+    if (c === undefined) throw new NotFoundError(`unknown item "${id}"`);
+    const keep = keeper(this.catalog, { category: o.category });
+    const want = (o.offset ?? 0) + o.n;
+    const snap = this.activeSnap;
+    const row = snap?.rowOf(c) ?? -1;
+    if (snap && row >= 0) {
+      const hits = snap.similar(row, want, keep).slice(o.offset ?? 0);
+      return {
+        source: 'model',
+        items: hits.map((h) => ({ id: this.catalog.ids.raw(snap.catalogOf(h.item)), score: h.score })),
+      };
+    }
+    const hits = (await this.contentIndexes.similar(c, want, this.content.kinds, keep)).slice(o.offset ?? 0);
+    return {
+      source: 'content',
+      items: hits.map((h) => ({ id: this.catalog.ids.raw(h.item), score: h.score })),
+    };
+  }
+
+  /**
+   * Cross-modal search: a text query in every modality its encoder reaches, a posted image or clip
+   * in its own modality; results merged by best score.
+   */
+  async search(q: {
+    text?: string | undefined;
+    image?: Uint8Array | undefined;
+    audio?: Uint8Array | undefined;
+    n: number;
+    modality: MediaKind | 'any';
+    category?: string | undefined;
+  }): Promise<SearchHitOut[]> {
+    const keep = keeper(this.catalog, { category: q.category });
+    const best = new Map<number, SearchHitOut & { c: number }>();
+    const add = (kind: MediaKind, hits: { item: number; score: number }[]) => {
+      for (const h of hits) {
+        const cur = best.get(h.item);
+        if (!cur || h.score > cur.score) {
+          best.set(h.item, { c: h.item, id: this.catalog.ids.raw(h.item), score: h.score, modality: kind });
+        }
+      }
+    };
+    const kinds: MediaKind[] = q.modality === 'any' ? ['text', 'image', 'audio'] : [q.modality];
+    if (q.text !== undefined && q.text.trim() !== '') {
+      for (const kind of kinds) {
+        if (!this.content.textReaches(kind)) continue;
+        const v = await this.content.encodeText(kind, q.text);
+        if (v) add(kind, await this.contentIndexes.search(kind, v, q.n, keep));
+      }
+    }
+    for (const kind of ['image', 'audio'] as const) {
+      const bytes = q[kind];
+      if (!bytes || (q.modality !== 'any' && q.modality !== kind)) continue;
+      const r = await this.content.encodeBytes(kind, bytes);
+      if (!r.vector) {
+        throw new InvalidInputError(
+          { file: 'request body', line: 0, field: kind },
+          `expected a decodable ${kind}: ${r.error}`,
+        );
+      }
+      add(kind, await this.contentIndexes.search(kind, r.vector, q.n, keep));
+    }
+    return [...best.values()]
+      .sort((a, b) => b.score - a.score || a.c - b.c)
+      .slice(0, q.n)
+      .map(({ id, score, modality }) => ({ id, score, modality }));
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Stores feedback, re-solves the vectors of users with new positive items, attributes A/B events. */
+  async addFeedback(rows: readonly StoredFeedback[]): Promise<{ inserted: number }> {
+    const r = await this.store.insertFeedback(rows);
+    for (const u of r.usersCreated) this.catalog.ensureUser(u);
+    const changed = this.catalog.addFeedback(rows);
+    for (const user of changed) {
+      const state = this.catalog.user(user)!;
+      for (const snap of this.snaps.values()) {
+        const t0 = performance.now();
+        const v = snap.refold(user, state);
+        this.options.onEvent?.({ kind: 'fold-in', seconds: (performance.now() - t0) / 1000 });
+        if (v)
+          void this.store.putUserVector(user, snap.version, v).catch((err) => this.log(describeError(err)));
+      }
+    }
+    this.options.onEvent?.({ kind: 'feedback', rows });
+    if (this.experiments.active.length > 0) await this.experiments.attribute(rows);
+    return { inserted: r.inserted };
+  }
+
+  /** Checks media references against the media root (throws InvalidInputError at `[k].image`). */
+  private normalizeMedia(items: readonly StoredItem[], prefix: (k: number) => string): StoredItem[] {
+    return items.map((it, k) => {
+      const out = { ...it };
+      if (it.image !== undefined)
+        out.image = normalizeMediaRef(this.mediaRoot, it.image, `${prefix(k)}image`);
+      if (it.audio !== undefined)
+        out.audio = normalizeMediaRef(this.mediaRoot, it.audio, `${prefix(k)}audio`);
+      return out;
+    });
+  }
+
+  /**
+   * Upserts items (all-or-nothing): encodes their content, stores items and vectors in one
+   * transaction, then makes them servable (content vectors in the content indexes; item vectors
+   * in snapshots of content models).
+   */
+  async upsertItems(input: readonly StoredItem[]): Promise<{
+    inserted: number;
+    updated: number;
+    encoded: Record<MediaKind, number>;
+    failed: { id: string; modality: MediaKind; reason: string }[];
+  }> {
+    const items = this.normalizeMedia(input, (k) => `[${k}].`);
+    const enc = await this.content.encodeItems(items);
+    const withStatus = items.map((it) => ({ ...it, modalities: { ...enc.status.get(it.id) } }));
+    const r = await this.store.upsertItems(withStatus, enc.vectors);
+    const byItem = new Map<string, Record<string, Float32Array>>();
+    for (const v of enc.vectors) {
+      const m = byItem.get(v.item) ?? {};
+      m[v.modality] = v.vector;
+      byItem.set(v.item, m);
+    }
+    for (const it of withStatus) this.install(it, byItem.get(it.id) ?? {});
+    return { inserted: r.inserted, updated: r.updated, encoded: enc.encoded, failed: enc.failed };
+  }
+
+  /** Makes a stored item servable with its fresh content vectors. */
+  private install(it: StoredItem, vectors: Record<string, Float32Array>): void {
+    const { index: c } = this.catalog.upsert(it);
+    this.contentIndexes.upsert(c, vectors);
+    for (const snap of this.snaps.values()) {
+      const row = snap.rowOf(c);
+      if (row >= 0 && row < snap.nTrained) snap.restoreCatalogItem(c);
+      else if (snap.hasContent) snap.addFromContent(c, vectors);
+    }
+  }
+
+  /** Patches an item; re-encodes it when its text or media changed. */
+  async patchItem(id: string, patch: ItemPatch): Promise<StoredItem> {
+    const cur = await this.store.getItem(id);
+    if (!cur) throw new NotFoundError(`unknown item "${id}"`);
+    const [next] = this.normalizeMedia([{ ...cur, ...patch, id }], () => '');
+    const contentChanged = 'text' in patch || 'image' in patch || 'audio' in patch;
+    if (!contentChanged) {
+      const stored = await this.store.patchItem(id, { ...patch, ...pickMedia(next!) });
+      this.catalog.upsert(stored);
+      return stored;
+    }
+    await this.upsertItems([next!]);
+    return (await this.store.getItem(id))!;
+  }
+
+  async deleteItem(id: string): Promise<void> {
+    await this.store.deleteItem(id);
+    const c = this.catalog.remove(id);
+    if (c === undefined) return;
+    for (const snap of this.snaps.values()) snap.removeCatalogItem(c);
+    this.contentIndexes.remove(c);
+  }
+
+  /** Stores an uploaded media file under `<media root>/uploads/` and points the item at it. */
+  async putMedia(
+    id: string,
+    kind: 'image' | 'audio',
+    bytes: Uint8Array,
+    contentType: string,
+  ): Promise<StoredItem> {
+    if (!(await this.store.getItem(id))) throw new NotFoundError(`unknown item "${id}"`);
+    const ext = extensionFor(contentType);
+    const want = kind === 'image' ? 'image/' : 'audio/';
+    if (!ext || !contentType.toLowerCase().startsWith(want)) {
+      throw new InvalidInputError(
+        { file: 'request', line: 0, field: 'Content-Type' },
+        `expected an ${want}* content type (e.g. ${kind === 'image' ? 'image/png' : 'audio/wav'}), got "${contentType}"`,
+      );
+    }
+    if (bytes.length === 0) {
+      throw new InvalidInputError(
+        { file: 'request', line: 0, field: 'body' },
+        'expected the media bytes, got an empty body',
+      );
+    }
+    const name = `${createHash('sha256').update(id).digest('hex').slice(0, 24)}-${kind}${ext}`;
+    const ref = `uploads/${name}`;
+    const path = join(this.mediaRoot, ref);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, bytes);
+    return this.patchItem(id, { [kind]: ref });
+  }
+
+  async upsertUsers(users: readonly StoredUser[]): Promise<{ inserted: number; updated: number }> {
+    const r = await this.store.upsertUsers(users);
+    for (const u of users) this.catalog.ensureUser(u.id);
+    return r;
+  }
+
+  /** Deletes a user and everything about them, in the store and in memory. */
+  async deleteUser(id: string): Promise<void> {
+    await this.store.deleteUser(id);
+    this.catalog.deleteUser(id);
+    for (const snap of this.snaps.values()) snap.forgetUser(id);
+  }
+
+  // ---------------------------------------------------------------- experiments
+
+  /** Creates an A/B experiment after checking that every arm's version can be served. */
+  async createExperiment(name: string, arms: ExperimentArm[]): Promise<ExperimentRecord> {
+    validateArms(arms);
+    for (const [k, a] of arms.entries()) {
+      try {
+        await this.snapshot(a.version);
+      } catch (err) {
+        if (err instanceof NotFoundError) {
+          throw new NotFoundError(`unknown model version ${a.version} (arms[${k}].version)`, { cause: err });
+        }
+        throw new NotSupportedError(
+          `arms[${k}].version: version ${a.version} cannot be served: ${describeError(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+    const e = await this.store.createExperiment({ name, arms });
+    await this.experiments.refresh();
+    return e;
+  }
+
+  async stopExperiment(id: string): Promise<ExperimentRecord> {
+    const e = await this.store.stopExperiment(id);
+    await this.experiments.refresh();
+    this.prune();
+    return e;
+  }
+
+  experimentReport(id: string, bucketSeconds?: number): Promise<ExperimentReport> {
+    return this.experiments.report(id, bucketSeconds);
+  }
+
+  // ---------------------------------------------------------------- status
+
+  async status(): Promise<{
+    model: { name: string; version: number } | null;
+    items: number;
+    users: number;
+    feedback: number;
+    feedbackPerMinute: number;
+    index: { kind: 'hnsw' | 'brute'; size: number; dim: number } | null;
+    encoders: Partial<Record<MediaKind, string>>;
+    experiments: number;
+    startedAt: string;
+    uptimeSeconds: number;
+    modelError?: string;
+  }> {
+    const counts = await this.store.counts();
+    const snap = this.activeSnap;
+    return {
+      model: snap ? { name: snap.name, version: snap.version } : null,
+      ...counts,
+      feedbackPerMinute: await this.store.feedbackInsertedSince(Date.now() / 1000 - 60),
+      index: snap ? { kind: snap.index.kind, size: snap.index.size, dim: snap.index.dim } : null,
+      encoders: this.content.describe(),
+      experiments: this.experiments.active.length,
+      startedAt: this.startedAt.toISOString(),
+      uptimeSeconds: (Date.now() - this.startedAt.getTime()) / 1000,
+      ...(this.modelError ? { modelError: this.modelError } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.content.dispose();
+  }
+}
+
+function pickMedia(it: StoredItem): Partial<StoredItem> {
+  const out: Partial<StoredItem> = {};
+  if (it.image !== undefined) out.image = it.image;
+  if (it.audio !== undefined) out.audio = it.audio;
+  return out;
+}

@@ -1,0 +1,293 @@
+/**
+ * @module serve/ingest/import-catalog
+ * `fusionrec import`: reads a catalog folder in the generic format (items, users, every feedback
+ * event with its type; see io/catalog), encodes the items' text, images and audio with the chosen
+ * encoders (feature cache, worker pool: jobs/encode), and writes everything into the store in one
+ * transaction. Records in the store's metadata what the server needs later: the media root (the
+ * catalog folder, so item media paths stay relative to it), the positive feedback rules, the
+ * encoders and the built-in text encoder's fitted state.
+ *
+ * Every input error names `file:line` and the field; nothing is written then.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Dataset } from '../../data/dataset.js';
+import { IdMap } from '../../data/id-map.js';
+import { LogBuilder } from '../../data/log.js';
+import type { FeedbackEvent, Item, User } from '../../data/types.js';
+import type { Encoder, MediaKind } from '../../encoders/encoder.js';
+import { createBuiltinTextEncoder } from '../../encoders/text/builtin.js';
+import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { readEvents } from '../../io/events.js';
+import { jsonObject, jsonStringArray, parseJson } from '../../io/fields.js';
+import { readItems, readUsers } from '../../io/items.js';
+import { isFile } from '../../io/lines.js';
+import { parsePositiveRules } from '../../io/positive.js';
+import {
+  type EncodeCatalogOptions,
+  type EncoderChoice,
+  encodeCatalog,
+  type ModalityReport,
+} from '../../jobs/encode.js';
+import { normalizeMediaRef } from '../../store/media.js';
+import type {
+  ItemVectorRecord,
+  ModalityStatus,
+  Store,
+  StoredFeedback,
+  StoredItem,
+  StoredUser,
+} from '../../store/types.js';
+import { DEFAULT_ENCODERS, type EncodersConfig, META } from '../content/encoders.js';
+import { deserializeTextState, type SerializedTextState, serializeTextState } from '../content/text-state.js';
+
+export interface ImportOptions {
+  /** Positive feedback rules (default: the catalog's fusionrec.json, else every event). */
+  positive?: string[];
+  /** Encoders per modality (default built-in text and image, MFCC audio); false: no encoding. */
+  encoders?: EncodersConfig | false;
+  /** Re-fit the built-in text encoder even when the store holds a fit (re-encodes everything). */
+  refit?: boolean;
+  /** Feature cache file (default `<db folder>/features.sqlite`; none for in-memory stores). */
+  cachePath?: string | false;
+  workers?: number;
+  onProgress?: EncodeCatalogOptions['onProgress'];
+}
+
+export interface ImportSummary {
+  items: number;
+  users: number;
+  feedback: number;
+  mediaRoot: string;
+  positive: string[];
+  encoded: Partial<Record<MediaKind, ModalityReport>>;
+}
+
+async function pick(dir: string, stem: string): Promise<string | undefined> {
+  const [a, b] = [join(dir, `${stem}.jsonl`), join(dir, `${stem}.csv`)];
+  const [ha, hb] = await Promise.all([isFile(a), isFile(b)]);
+  if (ha && hb) {
+    throw new InvalidInputError(
+      { file: dir, line: 0, field: stem },
+      `expected one of ${stem}.jsonl or ${stem}.csv, got both`,
+    );
+  }
+  return ha ? a : hb ? b : undefined;
+}
+
+/** An encoder used as it is (its stored fit), never re-fitted by the encode job. */
+function frozen(enc: Encoder): Encoder {
+  return {
+    get id() {
+      return enc.id;
+    },
+    kind: enc.kind,
+    get dims() {
+      return enc.dims;
+    },
+    encode: (batch) => enc.encode(batch),
+    dispose: () => enc.dispose(),
+  };
+}
+
+function toStoredItem(it: Item, root: string, file: string, line: number): StoredItem {
+  const { labels, ...attributes } = it.attributes;
+  const out: StoredItem = {
+    id: it.id,
+    text: it.text,
+    categories: it.categories,
+    labels: typeof labels === 'string' ? labels.split('|').filter((s) => s !== '') : [],
+    attributes,
+    timestamp: it.timestamp,
+    hidden: false,
+    modalities: {},
+  };
+  for (const kind of ['image', 'audio'] as const) {
+    const ref = it[kind];
+    if (ref === undefined) continue;
+    try {
+      out[kind] = normalizeMediaRef(root, ref, kind);
+    } catch (err) {
+      if (err instanceof InvalidInputError)
+        throw new InvalidInputError({ file, line, field: kind }, err.detail, { cause: err });
+      throw err;
+    }
+  }
+  return out;
+}
+
+/** Imports a catalog folder into the store (see the module comment). */
+export async function importCatalog(
+  store: Store,
+  folder: string,
+  o: ImportOptions = {},
+): Promise<ImportSummary> {
+  const dir = resolve(folder);
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) throw new NotFoundError(`catalog folder ${folder} does not exist`);
+  const configFile = join(dir, 'fusionrec.json');
+  let positive: string[] = o.positive ?? [];
+  if (o.positive === undefined && (await isFile(configFile))) {
+    const at = { file: configFile, line: 0, field: 'positive' };
+    const cfg = jsonObject(parseJson(await readFile(configFile, 'utf8'), { ...at, field: 'json' }), at);
+    if (cfg.positive !== undefined) positive = jsonStringArray(cfg.positive, at);
+  }
+  parsePositiveRules(positive);
+
+  const itemsFile = await pick(dir, 'items');
+  const usersFile = await pick(dir, 'users');
+  const eventsFile = await pick(dir, 'events');
+  const ids = new IdMap();
+  const catalog: Item[] = [];
+  const stored: StoredItem[] = [];
+  if (itemsFile) {
+    const lines: number[] = [];
+    for await (const { line, value } of readItems(itemsFile)) {
+      const known = ids.get(value.id);
+      if (known !== undefined) {
+        throw new InvalidInputError(
+          { file: itemsFile, line, field: 'id' },
+          `expected a unique id, got ${JSON.stringify(value.id)} again (first on line ${lines[known]})`,
+        );
+      }
+      ids.add(value.id);
+      lines.push(line);
+      catalog.push(value);
+      stored.push(toStoredItem(value, dir, itemsFile, line));
+    }
+  }
+  const users: StoredUser[] = [];
+  if (usersFile) {
+    const seen = new Set<string>();
+    for await (const { line, value } of readUsers(usersFile)) {
+      if (seen.has(value.id)) {
+        throw new InvalidInputError(
+          { file: usersFile, line, field: 'id' },
+          `expected a unique id, got ${JSON.stringify(value.id)} again`,
+        );
+      }
+      seen.add(value.id);
+      users.push(userOf(value));
+    }
+  }
+  const feedback: StoredFeedback[] = [];
+  if (eventsFile) {
+    for await (const { line, value } of readEvents(eventsFile)) {
+      if (!ids.has(value.item)) {
+        if (itemsFile) {
+          throw new InvalidInputError(
+            { file: eventsFile, line, field: 'item' },
+            `expected an item id listed in ${itemsFile}, got ${JSON.stringify(value.item)}`,
+          );
+        }
+        ids.add(value.item);
+        const bare: Item = {
+          id: value.item,
+          text: {},
+          categories: [],
+          attributes: {},
+          vectors: {},
+          timestamp: 0,
+        };
+        catalog.push(bare);
+        stored.push(toStoredItem(bare, dir, eventsFile, line));
+      }
+      feedback.push(feedbackOf(value));
+    }
+  } else if (!itemsFile) {
+    throw new NotFoundError(
+      `catalog folder ${folder} has neither items nor events (items.jsonl|csv, events.jsonl|csv)`,
+    );
+  }
+
+  const vectors: ItemVectorRecord[] = [];
+  let encoded: Partial<Record<MediaKind, ModalityReport>> = {};
+  const config = o.encoders === false ? undefined : (o.encoders ?? DEFAULT_ENCODERS);
+  let textState: SerializedTextState | undefined;
+  if (config && catalog.length > 0) {
+    const ds: Dataset = {
+      name: 'import',
+      source: dir,
+      users: new IdMap(),
+      items: ids,
+      log: new LogBuilder().build(),
+      catalog,
+      modalities: [],
+    };
+    const options: EncodeCatalogOptions = {
+      ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    };
+    const cachePath = o.cachePath ?? (store.dataDir ? join(store.dataDir, 'features.sqlite') : false);
+    if (cachePath !== false) options.cachePath = cachePath;
+    let textEncoder: ReturnType<typeof createBuiltinTextEncoder> | undefined;
+    for (const kind of ['text', 'image', 'audio'] as const) {
+      const spec = config[kind];
+      if (!spec) continue;
+      let choice: EncoderChoice = { name: spec.name, ...(spec.options ? { options: spec.options } : {}) };
+      if (kind === 'text' && spec.name === 'builtin') {
+        const prior = o.refit ? undefined : await store.getMeta<SerializedTextState>(META.textState);
+        textEncoder = createBuiltinTextEncoder({
+          ...(spec.options ?? {}),
+          ...(prior ? { state: deserializeTextState(prior) } : {}),
+        });
+        choice = { encoder: prior ? frozen(textEncoder) : textEncoder };
+      }
+      options[kind] = choice;
+    }
+    try {
+      const r = await encodeCatalog(ds, dir, options);
+      encoded = r.report;
+      for (const m of r.modalities) {
+        const kind = m.name as MediaKind;
+        const failed = new Set(r.report[kind]?.failed.map((f) => f.id));
+        stored.forEach((it, i) => {
+          let st: ModalityStatus = 'missing';
+          if (m.present[i]) {
+            st = 'present';
+            vectors.push({
+              item: it.id,
+              modality: kind,
+              encoder: m.source,
+              vector: m.data.slice(i * m.dim, (i + 1) * m.dim),
+            });
+          } else if (failed.has(it.id)) st = 'failed';
+          it.modalities[kind] = st;
+        });
+      }
+      if (textEncoder) textState = serializeTextState(textEncoder.exportState());
+    } finally {
+      await textEncoder?.dispose();
+    }
+  }
+
+  await store.importAll({ items: stored, vectors, users, feedback });
+  await store.setMeta(META.mediaRoot, dir);
+  await store.setMeta(META.positive, positive);
+  if (config) await store.setMeta(META.encoders, config);
+  if (textState) await store.setMeta(META.textState, textState);
+  return {
+    items: stored.length,
+    users: users.length,
+    feedback: feedback.length,
+    mediaRoot: dir,
+    positive,
+    encoded,
+  };
+}
+
+function userOf(u: User): StoredUser {
+  const { labels, ...attributes } = u.attributes;
+  return {
+    id: u.id,
+    labels: typeof labels === 'string' ? labels.split('|').filter((s) => s !== '') : [],
+    attributes,
+  };
+}
+
+function feedbackOf(e: FeedbackEvent): StoredFeedback {
+  return { user: e.user, item: e.item, type: e.type, value: e.value, timestamp: e.timestamp };
+}
