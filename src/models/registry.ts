@@ -6,8 +6,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import { readManifest } from './artifact.js';
 import { Bpr } from './bpr/bpr.js';
-import { Fusion } from './fusion/fusion.js';
 import { Freedom } from './freedom/freedom.js';
+import { Fusion } from './fusion/fusion.js';
 import { ItemKnn } from './item-knn/item-knn.js';
 import { LightGcn } from './lightgcn/lightgcn.js';
 import { MfRating } from './mf-rating/mf-rating.js';

@@ -1,0 +1,12 @@
+/**
+ * @module models/freedom/team-worker
+ * Worker-thread entry of a FREEDOM thread team (see team.ts): instantiates the kernels on the
+ * shared memory, says it is ready, then serves operations until told to stop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { serve, type TeamShared } from './team.js';
+
+const input = workerData as { shared: TeamShared; member: number };
+// A failure before "ready" reaches the parent as the worker's 'error' event; afterwards serve()
+// reports each operation's failure through the shared control block.
+serve(input.shared, input.member, () => parentPort?.postMessage('ready'));
