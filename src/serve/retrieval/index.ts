@@ -19,8 +19,8 @@ export const BRUTE_BELOW = 20000;
 
 /**
  * Builds an index over the rows of `vectors` (n x dim, row i = item i). `bias` adds a per-item
- * score; `live` (n flags) leaves the rows whose flag is 0 out. Items are added in index order, so
- * the same input and seed give the same index.
+ * score; `live` (n flags) leaves the rows whose flag is 0 out. HNSW items are added in ascending
+ * order of norm (ties by index), so the same input and seed give the same index.
  */
 export function buildIndex(
   vectors: Float32Array,
@@ -51,41 +51,43 @@ export function buildIndex(
   const bruteBelow = options.bruteBelow ?? BRUTE_BELOW;
   const useBrute = kind === 'brute' || (kind === 'auto' && liveCount < bruteBelow);
   const capacity = Math.max(1, n);
-  let index: BruteForceIndex | HnswIndex;
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) if (!live || live[i]) rows.push(i);
+  const row = (i: number) => vectors.subarray(i * dim, (i + 1) * dim);
   if (useBrute) {
-    index = new BruteForceIndex(dim, { metric, capacity });
-  } else {
-    // Norms as indexed (unit under cosine), their RMS and the bias RMS set the bias scale.
-    const norms = new Float64Array(n);
-    let sumV = 0;
-    let sumB = 0;
-    for (let i = 0; i < n; i++) {
-      if (live && !live[i]) continue;
-      const row = vectors.subarray(i * dim, (i + 1) * dim);
-      norms[i] = metric === 'cosine' ? norm2(normalized(row)) : norm2(row);
-      sumV += norms[i]!;
-      sumB += (bias?.[i] ?? 0) ** 2;
-    }
-    const biasScale = sumB > 0 && sumV > 0 ? 2 * Math.sqrt(sumB / sumV) : 1;
-    let r2 = 0;
-    for (let i = 0; i < n; i++) {
-      if (live && !live[i]) continue;
-      r2 = Math.max(r2, norms[i]! + ((bias?.[i] ?? 0) / biasScale) ** 2);
-    }
-    index = new HnswIndex(dim, {
-      metric,
-      capacity,
-      maxNorm: Math.sqrt(r2),
-      biasScale,
-      ...(options.M === undefined ? {} : { M: options.M }),
-      ...(options.efConstruction === undefined ? {} : { efConstruction: options.efConstruction }),
-      ...(options.efSearch === undefined ? {} : { efSearch: options.efSearch }),
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-    });
+    const index = new BruteForceIndex(dim, { metric, capacity });
+    for (const i of rows) index.upsert(i, row(i), bias?.[i] ?? 0);
+    return index;
   }
-  for (let i = 0; i < n; i++) {
-    if (live && !live[i]) continue;
-    index.upsert(i, vectors.subarray(i * dim, (i + 1) * dim), bias?.[i] ?? 0);
+  // Norms as indexed (unit under cosine); their RMS and the bias RMS set the bias scale.
+  const norms = new Float64Array(n);
+  let sumV = 0;
+  let sumB = 0;
+  for (const i of rows) {
+    norms[i] = metric === 'cosine' ? norm2(normalized(row(i))) : norm2(row(i));
+    sumV += norms[i]!;
+    sumB += (bias?.[i] ?? 0) ** 2;
   }
+  const biasScale = sumB > 0 && sumV > 0 ? 2 * Math.sqrt(sumB / sumV) : 1;
+  let r2 = 0;
+  for (const i of rows) {
+    norms[i] = norms[i]! + ((bias?.[i] ?? 0) / biasScale) ** 2; // squared norm in the graph
+    r2 = Math.max(r2, norms[i]!);
+  }
+  const index = new HnswIndex(dim, {
+    metric,
+    capacity,
+    maxNorm: Math.sqrt(r2),
+    biasScale,
+    ...(options.M === undefined ? {} : { M: options.M }),
+    ...(options.efConstruction === undefined ? {} : { efConstruction: options.efConstruction }),
+    ...(options.efSearch === undefined ? {} : { efSearch: options.efSearch }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+  });
+  // Smallest norms first: in an inner-product graph, items inserted after larger-norm ones get few
+  // incoming links and deeper ranks become unreachable (recall of ranks 31-40 at 20k x 64, ef 100:
+  // 0.87 in index order, 0.99 in ascending-norm order; 1-10 unchanged). Ties keep index order.
+  rows.sort((a, b) => norms[a]! - norms[b]! || a - b);
+  for (const i of rows) index.upsert(i, row(i), bias?.[i] ?? 0);
   return index;
 }
