@@ -2,8 +2,8 @@
  * @module serve/engine/experiments
  * A/B experiments at serving time: the running experiments (arms = model versions with traffic
  * shares), the deterministic arm of a user (hash bucketing, serve/ab/bucket), an impression per
- * list served to an arm, attribution of later clicks and conversions to the impressions that showed
- * the item to that user within a window, and the per-arm report (Wilson intervals and a
+ * list served to an arm, attribution of later clicks and conversions to the newest impression that
+ * showed the item to that user within a window (last touch), and the per-arm report (Wilson intervals and a
  * significance test from serve/ab/stats, plus a time series).
  */
 import { randomUUID } from 'node:crypto';
@@ -129,8 +129,12 @@ export class ExperimentManager {
       const imps = await this.store.recentImpressions(user, now - this.window);
       for (const f of list) {
         const kind = clickTypes.includes(f.type) ? 'click' : 'conversion';
+        // last touch: the newest impression of each experiment that showed the item
+        const credited = new Set<string>();
         for (const imp of imps) {
-          if (!imp.experiment || !imp.arm || !imp.items.includes(f.item)) continue;
+          if (!imp.experiment || !imp.arm || credited.has(imp.experiment) || !imp.items.includes(f.item))
+            continue;
+          credited.add(imp.experiment);
           events.push({
             impression: imp.id,
             experiment: imp.experiment,

@@ -137,7 +137,7 @@ export class ModelSnapshot {
       await rm(dir, { recursive: true, force: true });
     }
     const kernel = model.scoringKernel?.();
-    if (!kernel || kernel.kind !== 'dot') {
+    if (kernel?.kind !== 'dot') {
       throw new NotSupportedError(
         `model "${info.name}" (version ${info.version}) has no dot-product scoring kernel; it cannot be served`,
       );
@@ -258,14 +258,21 @@ export class ModelSnapshot {
   /**
    * Gives catalog item `c` a vector computed from its content features (new items of content
    * models). Rows of trained items are kept; rows added earlier are replaced. Returns the row, or
-   * -1 when the model cannot use content.
+   * -1 when the model cannot use this content (none, or none of its modalities).
    */
   addFromContent(c: number, features: Readonly<Record<string, Float32Array | undefined>>): number {
     if (!this.model.contentItemVector) return -1;
     let j = this.rowOf(c);
     if (j >= 0 && j < this.nTrained) return j;
-    const v = this.model.contentItemVector(features);
-    if (v.length !== this.dim) return -1;
+    if (Object.values(features).every((f) => f === undefined)) return -1;
+    let v: Float32Array;
+    try {
+      v = this.model.contentItemVector(features);
+    } catch {
+      // content the model cannot use (no modality it knows, other dims): fallbacks serve the item
+      return -1;
+    }
+    if (v.length !== this.dim || !v.every(Number.isFinite)) return -1;
     if (j < 0) {
       j = this.nItems;
       this.ensureRows(j + 1);

@@ -1,0 +1,75 @@
+/**
+ * @module serve/http/metrics
+ * Prometheus metrics of one server (its own prom-client registry, so several servers in one
+ * process do not collide): request counts and a latency histogram per route, feedback events per
+ * type, fold-in latency, the served model version, catalog size, and the process metrics.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { EngineEvent } from '../engine/engine.js';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly latency: Histogram<'method' | 'route'>;
+  readonly feedback: Counter<'type'>;
+  readonly foldIn: Histogram;
+  readonly modelVersion: Gauge<'model'>;
+  readonly items: Gauge;
+
+  constructor(options: { processMetrics?: boolean; items?: () => number } = {}) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'fusionrec_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'fusionrec_http_request_duration_seconds',
+      help: 'HTTP request latency by method and route',
+      labelNames: ['method', 'route'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers,
+    });
+    this.feedback = new Counter({
+      name: 'fusionrec_feedback_events_total',
+      help: 'Feedback events taken in, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.foldIn = new Histogram({
+      name: 'fusionrec_fold_in_seconds',
+      help: 'Time to re-solve one user vector (fold-in)',
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01],
+      registers,
+    });
+    this.modelVersion = new Gauge({
+      name: 'fusionrec_model_version',
+      help: 'The served model version (0: none, fallbacks answer)',
+      labelNames: ['model'],
+      registers,
+    });
+    const itemsOf = options.items;
+    this.items = new Gauge({
+      name: 'fusionrec_items',
+      help: 'Live catalog items',
+      registers,
+      collect() {
+        if (itemsOf) this.set(itemsOf());
+      },
+    });
+    this.modelVersion.set({ model: 'none' }, 0);
+    if (options.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'fusionrec_' });
+  }
+
+  /** Updates the engine-side metrics from an engine event. */
+  onEngineEvent(e: EngineEvent): void {
+    if (e.kind === 'feedback') for (const f of e.rows) this.feedback.inc({ type: f.type });
+    else if (e.kind === 'fold-in') this.foldIn.observe(e.seconds);
+    else {
+      this.modelVersion.reset();
+      this.modelVersion.set({ model: e.name }, e.version);
+    }
+  }
+}

@@ -1,0 +1,418 @@
+/**
+ * @module serve/http/routes/gorse
+ * A Gorse-compatible subset under /api/, with Gorse's JSON field names (ItemId, UserId,
+ * FeedbackType, Timestamp, Labels, Categories, IsHidden, Comment) and shapes (`{"RowAffected": n}`,
+ * recommendations as a list of ids, neighbours and popular/latest as `[{"Id", "Score"}]`), so that
+ * existing Gorse clients work against fusionrec. Everything goes through the same engine as /v1.
+ */
+import { z } from '@hono/zod-openapi';
+import { NotFoundError } from '../../../errors.js';
+import type { StoredFeedback, StoredItem, StoredUser } from '../../../store/types.js';
+import { type App, route, type ServerContext } from '../context.js';
+import { isoOf, secondsOf } from '../convert.js';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const Labels = z.union([z.array(z.string()), z.record(z.string(), z.unknown()), z.null()]).optional();
+const GorseItem = z
+  .object({
+    ItemId: z.string().min(1),
+    IsHidden: z.boolean().optional(),
+    Categories: z.array(z.string()).nullable().optional(),
+    Timestamp: z.union([z.string(), z.number()]).optional(),
+    Labels,
+    Comment: z.string().optional(),
+  })
+  .openapi('GorseItem');
+const GorseUser = z
+  .object({
+    UserId: z.string().min(1),
+    Labels,
+    Subscribe: z.array(z.string()).nullable().optional(),
+    Comment: z.string().optional(),
+  })
+  .openapi('GorseUser');
+const GorseFeedback = z
+  .object({
+    FeedbackType: z.string().min(1),
+    UserId: z.string().min(1),
+    ItemId: z.string().min(1),
+    Timestamp: z.union([z.string(), z.number()]).optional(),
+    Value: z.number().optional(),
+    Comment: z.string().optional(),
+  })
+  .openapi('GorseFeedback');
+const Success = z.object({ RowAffected: z.number().int() }).openapi('GorseSuccess');
+const Scores = z.array(z.object({ Id: z.string(), Score: z.number() })).openapi('GorseScores');
+const Health = z
+  .object({
+    Ready: z.boolean(),
+    DataStoreConnected: z.boolean(),
+    CacheStoreConnected: z.boolean(),
+    DataStoreError: z.string().nullable(),
+    CacheStoreError: z.string().nullable(),
+  })
+  .openapi('GorseHealth');
+const Page = z.object({
+  n: z.coerce.number().int().min(1).max(1000).default(10),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/** Gorse labels (a list, or an object) as strings. */
+function labelsOf(l: unknown): string[] {
+  if (Array.isArray(l)) return l.map(String);
+  if (l && typeof l === 'object') {
+    return Object.entries(l as Record<string, unknown>).map(
+      ([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
+    );
+  }
+  return [];
+}
+
+function itemOf(x: z.infer<typeof GorseItem>, k: string, now: number): StoredItem {
+  const it: StoredItem = {
+    id: x.ItemId,
+    text: x.Comment ? { comment: x.Comment } : {},
+    categories: x.Categories ?? [],
+    labels: labelsOf(x.Labels),
+    attributes: {},
+    timestamp: secondsOf(x.Timestamp, `${k}Timestamp`, now),
+    hidden: x.IsHidden ?? false,
+    modalities: {},
+  };
+  if (x.Comment !== undefined) it.comment = x.Comment;
+  return it;
+}
+
+function userOf(x: z.infer<typeof GorseUser>): StoredUser {
+  const u: StoredUser = { id: x.UserId, labels: labelsOf(x.Labels), attributes: {} };
+  if (x.Comment !== undefined) u.comment = x.Comment;
+  return u;
+}
+
+export function gorseRoutes(app: App, ctx: ServerContext): void {
+  const { engine } = ctx;
+  const store = engine.store;
+
+  for (const which of ['live', 'ready'] as const) {
+    app.openapi(
+      route(ctx, 'public', {
+        method: 'get',
+        path: `/api/health/${which}`,
+        tags: ['gorse'],
+        summary: `Gorse health (${which})`,
+        responses: { 200: json(Health, 'health'), 503: json(Health, 'not ready') },
+      }),
+      async (c) => {
+        let error: string | null = null;
+        try {
+          await store.getMeta('ping');
+        } catch (err) {
+          error = err instanceof Error ? err.message : String(err);
+        }
+        const body = {
+          Ready: error === null,
+          DataStoreConnected: error === null,
+          CacheStoreConnected: error === null,
+          DataStoreError: error,
+          CacheStoreError: error,
+        };
+        return error === null ? c.json(body, 200) : c.json(body, 503);
+      },
+    );
+  }
+
+  app.openapi(
+    route(ctx, 'write', {
+      method: 'post',
+      path: '/api/item',
+      tags: ['gorse'],
+      summary: 'Insert an item (overwrites)',
+      request: { body: { content: { 'application/json': { schema: GorseItem } }, required: true } },
+      responses: { 200: json(Success, 'done') },
+    }),
+    async (c) => {
+      await engine.upsertItems([itemOf(c.req.valid('json'), '', Date.now() / 1000)]);
+      return c.json({ RowAffected: 1 }, 200);
+    },
+  );
+
+  app.openapi(
+    route(ctx, 'write', {
+      method: 'post',
+      path: '/api/items',
+      tags: ['gorse'],
+      summary: 'Insert items (overwrites)',
+      request: { body: { content: { 'application/json': { schema: z.array(GorseItem) } }, required: true } },
+      responses: { 200: json(Success, 'done') },
+    }),
+    async (c) => {
+      const now = Date.now() / 1000;
+      const items = c.req.valid('json').map((x, k) => itemOf(x, `[${k}].`, now));
+      await engine.upsertItems(items);
+      return c.json({ RowAffected: items.length }, 200);
+    },
+  );
+
+  const ItemParam = z.object({
+    itemId: z
+      .string()
+      .min(1)
+      .openapi({ param: { name: 'itemId', in: 'path' } }),
+  });
+  const UserParam = z.object({
+    userId: z
+      .string()
+      .min(1)
+      .openapi({ param: { name: 'userId', in: 'path' } }),
+  });
+
+  app.openapi(
+    route(ctx, 'read', {
+      method: 'get',
+      path: '/api/item/{itemId}',
+      tags: ['gorse'],
+      summary: 'Get an item',
+      request: { params: ItemParam },
+      responses: { 200: json(GorseItem, 'the item') },
+    }),
+    async (c) => {
+      const { itemId } = c.req.valid('param');
+      const it = await store.getItem(itemId);
+      if (!it) throw new NotFoundError(`unknown item "${itemId}"`);
+      return c.json(
+        {
+          ItemId: it.id,
+          IsHidden: it.hidden,
+          Categories: it.categories,
+          Timestamp: isoOf(it.timestamp) ?? '0001-01-01T00:00:00Z',
+          Labels: it.labels,
+          Comment: it.comment ?? '',
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    route(ctx, 'write', {
+      method: 'delete',
+      path: '/api/item/{itemId}',
+      tags: ['gorse'],
+      summary: 'Delete an item and its feedback',
+      request: { params: ItemParam },
+      responses: { 200: json(Success, 'done') },
+    }),
+    async (c) => {
+      await engine.deleteItem(c.req.valid('param').itemId);
+      return c.json({ RowAffected: 1 }, 200);
+    },
+  );
+
+  app.openapi(
+    route(ctx, 'write', {
+      method: 'post',
+      path: '/api/user',
+      tags: ['gorse'],
+      summary: 'Insert a user',
+      request: { body: { content: { 'application/json': { schema: GorseUser } }, required: true } },
+      responses: { 200: json(Success, 'done') },
+    }),
+    async (c) => {
+      await engine.upsertUsers([userOf(c.req.valid('json'))]);
+      return c.json({ RowAffected: 1 }, 200);
+    },
+  );
+
+  app.openapi(
+    route(ctx, 'write', {
+      method: 'post',
+      path: '/api/users',
+      tags: ['gorse'],
+      summary: 'Insert users',
+      request: { body: { content: { 'application/json': { schema: z.array(GorseUser) } }, required: true } },
+      responses: { 200: json(Success, 'done') },
+    }),
+    async (c) => {
+      const users = c.req.valid('json').map(userOf);
+      await engine.upsertUsers(users);
+      return c.json({ RowAffected: users.length }, 200);
+    },
+  );
+
+  app.openapi(
+    route(ctx, 'read', {
+      method: 'get',
+      path: '/api/user/{userId}',
+      tags: ['gorse'],
+      summary: 'Get a user',
+      request: { params: UserParam },
+      responses: { 200: json(GorseUser, 'the user') },
+    }),
+    async (c) => {
+      const { userId } = c.req.valid('param');
+      const u = await store.getUser(userId);
+      if (!u) throw new NotFoundError(`unknown user "${userId}"`);
+      return c.json({ UserId: u.id, Labels: u.labels, Subscribe: [], Comment: u.comment ?? '' }, 200);
+    },
+  );
+
+  app.openapi(
+    route(ctx, 'write', {
+      method: 'delete',
+      path: '/api/user/{userId}',
+      tags: ['gorse'],
+      summary: 'Delete a user and their feedback',
+      request: { params: UserParam },
+      responses: { 200: json(Success, 'done') },
+    }),
+    async (c) => {
+      await engine.deleteUser(c.req.valid('param').userId);
+      return c.json({ RowAffected: 1 }, 200);
+    },
+  );
+
+  for (const method of ['post', 'put'] as const) {
+    app.openapi(
+      route(ctx, 'write', {
+        method,
+        path: '/api/feedback',
+        tags: ['gorse'],
+        summary: 'Insert feedback',
+        request: {
+          body: { content: { 'application/json': { schema: z.array(GorseFeedback) } }, required: true },
+        },
+        responses: { 200: json(Success, 'done') },
+      }),
+      async (c) => {
+        const now = Date.now() / 1000;
+        const rows: StoredFeedback[] = c.req.valid('json').map((f, k) => ({
+          user: f.UserId,
+          item: f.ItemId,
+          type: f.FeedbackType,
+          value: f.Value ?? 1,
+          timestamp: secondsOf(f.Timestamp, `[${k}].Timestamp`, now),
+        }));
+        const r = await engine.addFeedback(rows);
+        return c.json({ RowAffected: r.inserted }, 200);
+      },
+    );
+  }
+
+  const RecommendQuery = Page.extend({ category: z.string().min(1).optional() });
+  const recommend = (user: string, q: { n: number; offset: number; category?: string | undefined }) =>
+    engine
+      .recommend(user, { n: q.n, offset: q.offset, category: q.category, excludeSeen: true })
+      .items.map((i) => i.id);
+  app.openapi(
+    route(ctx, 'read', {
+      method: 'get',
+      path: '/api/recommend/{userId}',
+      tags: ['gorse'],
+      summary: 'Recommendations for a user: a list of item ids',
+      request: { params: UserParam, query: RecommendQuery },
+      responses: { 200: json(z.array(z.string()), 'item ids') },
+    }),
+    async (c) => c.json(recommend(c.req.valid('param').userId, c.req.valid('query')), 200),
+  );
+  app.openapi(
+    route(ctx, 'read', {
+      method: 'get',
+      path: '/api/recommend/{userId}/{category}',
+      tags: ['gorse'],
+      summary: 'Recommendations for a user in a category',
+      request: {
+        params: UserParam.extend({
+          category: z
+            .string()
+            .min(1)
+            .openapi({ param: { name: 'category', in: 'path' } }),
+        }),
+        query: Page,
+      },
+      responses: { 200: json(z.array(z.string()), 'item ids') },
+    }),
+    async (c) => {
+      const p = c.req.valid('param');
+      return c.json(recommend(p.userId, { ...c.req.valid('query'), category: p.category }), 200);
+    },
+  );
+
+  for (const path of ['/api/item/{itemId}/neighbors', '/api/item/{itemId}/neighbors/']) {
+    app.openapi(
+      route(ctx, 'read', {
+        method: 'get',
+        path,
+        tags: ['gorse'],
+        summary: 'Items similar to an item',
+        request: { params: ItemParam, query: Page },
+        responses: { 200: json(Scores, 'neighbours') },
+      }),
+      async (c) => {
+        const q = c.req.valid('query');
+        const r = await engine.similar(c.req.valid('param').itemId, { n: q.n, offset: q.offset });
+        return c.json(
+          r.items.map((i) => ({ Id: i.id, Score: i.score })),
+          200,
+        );
+      },
+    );
+  }
+
+  const ListQuery = Page.extend({ 'user-id': z.string().min(1).optional() });
+  for (const kind of ['popular', 'latest'] as const) {
+    app.openapi(
+      route(ctx, 'read', {
+        method: 'get',
+        path: `/api/${kind}`,
+        tags: ['gorse'],
+        summary: `${kind === 'popular' ? 'Popular' : 'Latest'} items (optionally without those a user has seen)`,
+        request: { query: ListQuery },
+        responses: { 200: json(Scores, 'items') },
+      }),
+      async (c) => {
+        const q = c.req.valid('query');
+        const seen = q['user-id'] ? engine.catalog.user(q['user-id'])?.seen : undefined;
+        const order = kind === 'popular' ? engine.catalog.popular() : engine.catalog.latest();
+        const out: { Id: string; Score: number }[] = [];
+        let skipped = 0;
+        for (let k = 0; k < order.length && out.length < q.n; k++) {
+          const ci = order[k]!;
+          if (!engine.catalog.servable(ci) || seen?.has(ci)) continue;
+          if (skipped++ < q.offset) continue;
+          const score = kind === 'popular' ? engine.catalog.popularity[ci]! : engine.catalog.timestamps[ci]!;
+          out.push({ Id: engine.catalog.ids.raw(ci), Score: score });
+        }
+        return c.json(out, 200);
+      },
+    );
+  }
+
+  app.openapi(
+    route(ctx, 'read', {
+      method: 'post',
+      path: '/api/session/recommend',
+      tags: ['gorse'],
+      summary: 'Recommendations for a session from its feedback',
+      request: {
+        query: Page,
+        body: { content: { 'application/json': { schema: z.array(GorseFeedback) } }, required: true },
+      },
+      responses: { 200: json(Scores, 'items') },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const r = engine.sessionRecommend(
+        c.req.valid('json').map((f) => ({ item: f.ItemId, type: f.FeedbackType, value: f.Value ?? 1 })),
+        { n: q.n, offset: q.offset },
+      );
+      return c.json(
+        r.items.map((i) => ({ Id: i.id, Score: i.score })),
+        200,
+      );
+    },
+  );
+}
