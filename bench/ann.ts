@@ -3,7 +3,8 @@
  * log-normal norms), exact brute force (WASM SIMD scan) against HNSW with exact re-scoring.
  * Reports build time, single-query latency p50/p99 and recall@10 against brute force over 1,000
  * queries, for the default HNSW settings, an efSearch sweep, a popularity-like item bias, the
- * MIPS-to-NN transform (ip and l2 spaces) and filtered searches. Prints a table, writes JSON.
+ * MIPS-to-NN transform (ip and l2 spaces), insertion in index order instead of ascending norm,
+ * and filtered searches (recall against the filtered exact top-k). Prints a table, writes JSON.
  *
  *   node --import tsx bench/ann.ts [--n 100000] [--queries 1000]
  */
@@ -40,6 +41,8 @@ interface Row {
   p99Ms: number;
   qps: number;
   recallAt10: number;
+  /** Unfiltered rows only: recall of the top 40 (deeper ranks). */
+  recallAt40?: number;
 }
 const rows: Row[] = [];
 
@@ -60,6 +63,7 @@ function measure(
   buildS: number,
   truth: SearchHit[][],
   filter?: (i: number) => boolean,
+  deepTruth?: SearchHit[][],
 ): void {
   for (let r = 0; r < Math.min(50, nq); r++) index.search(qs.subarray(r * dim, (r + 1) * dim), k, filter); // warm-up
   const times: number[] = [];
@@ -83,13 +87,21 @@ function measure(
     qps: (1000 * nq) / total,
     recallAt10: recall / nq,
   };
+  if (deepTruth) {
+    let deep = 0;
+    for (let r = 0; r < nq; r++) {
+      const got = new Set(index.search(qs.subarray(r * dim, (r + 1) * dim), 40).map((h) => h.item));
+      deep += deepTruth[r]!.filter((h) => got.has(h.item)).length / deepTruth[r]!.length;
+    }
+    Object.assign(row, { recallAt40: deep / nq });
+  }
   rows.push(row);
   console.error(`${label}: p50 ${row.p50Ms.toFixed(3)} ms, recall ${row.recallAt10.toFixed(4)}`);
 }
 
-function hnsw(options: HnswOptions, withBias: boolean): [HnswIndex, number] {
+function hnsw(options: HnswOptions, withBias: boolean, indexOrder = false): [HnswIndex, number] {
   return timed(() => {
-    if (!options.mipsTransform) {
+    if (!options.mipsTransform && !indexOrder) {
       return buildIndex(items, dim, { kind: 'hnsw', seed: 1, ...(withBias ? { bias } : {}) }) as HnswIndex;
     }
     let r2 = 0;
@@ -107,14 +119,22 @@ function hnsw(options: HnswOptions, withBias: boolean): [HnswIndex, number] {
 console.error(`${n} items x ${dim}, ${nq} queries, k = ${k}`);
 const [brute, bruteBuild] = timed(() => buildIndex(items, dim, { kind: 'brute' }) as BruteForceIndex);
 const truth = brute.searchMany(qs, k);
-measure('brute force (WASM SIMD scan)', brute, bruteBuild, truth);
+const truth40 = brute.searchMany(qs, 40);
+measure('brute force (WASM SIMD scan)', brute, bruteBuild, truth, undefined, truth40);
 
 const [plain, plainBuild] = hnsw({}, false);
-for (const ef of [50, 100, 200]) {
+for (const ef of [64, 128, 256]) {
   plain.efSearch = ef;
-  measure(`hnsw ip M16 efC200 ef${ef}${ef === 100 ? ' (default)' : ''}`, plain, plainBuild, truth);
+  measure(
+    `hnsw ip M16 efC200 ef${ef}${ef === 128 ? ' (default)' : ''}`,
+    plain,
+    plainBuild,
+    truth,
+    undefined,
+    truth40,
+  );
 }
-plain.efSearch = 100;
+plain.efSearch = 128;
 const half = (i: number) => i % 2 === 0;
 const rare = (i: number) => i % 50 === 3;
 measure('brute force, filter passes 50%', brute, bruteBuild, brute.searchMany(qs, k, half), half);
@@ -127,15 +147,18 @@ const biasedBrute = buildIndex(items, dim, { kind: 'brute', bias }) as BruteForc
 const [biased, biasedBuild] = hnsw({}, true);
 measure('hnsw default + item bias', biased, biasedBuild, biasedBrute.searchMany(qs, k));
 
+const [ordered, orderedBuild] = hnsw({}, false, true);
+measure('hnsw default, inserted in index order', ordered, orderedBuild, truth, undefined, truth40);
+
 const [tip, tipBuild] = hnsw({ mipsTransform: true, space: 'ip' }, false);
-measure('hnsw MIPS transform, ip space', tip, tipBuild, truth);
+measure('hnsw MIPS transform, ip space', tip, tipBuild, truth, undefined, truth40);
 const [tl2, tl2Build] = hnsw({ mipsTransform: true, space: 'l2' }, false);
-measure('hnsw MIPS transform, l2 space', tl2, tl2Build, truth);
+measure('hnsw MIPS transform, l2 space', tl2, tl2Build, truth, undefined, truth40);
 
 const bruteP50 = rows[0]!.p50Ms;
 console.log(
   textTable(
-    ['index', 'build s', 'p50 ms', 'p99 ms', 'QPS', 'recall@10', 'p50 speed-up vs brute'],
+    ['index', 'build s', 'p50 ms', 'p99 ms', 'QPS', 'recall@10', 'recall@40', 'p50 speed-up vs brute'],
     rows.map((r) => [
       r.index,
       r.buildS.toFixed(2),
@@ -143,6 +166,7 @@ console.log(
       r.p99Ms.toFixed(3),
       r.qps.toFixed(0),
       r.recallAt10.toFixed(4),
+      r.recallAt40 === undefined ? '' : r.recallAt40.toFixed(4),
       (bruteP50 / r.p50Ms).toFixed(1),
     ]),
   ),

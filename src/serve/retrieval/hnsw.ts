@@ -11,7 +11,7 @@
  * The standard MIPS-to-NN reduction (Bachrach et al. 2014: an extra coordinate
  * sqrt(R² - ||x||²) so that all items have norm R, then L2 or ip) is available as `mipsTransform`,
  * but on factor tables with log-normal norms it measured worse than hnswlib's plain inner-product
- * graph (recall@10 0.88 vs 0.99 at 20k x 64, efSearch 100; bench/ann.ts compares them), as
+ * graph (recall@10 0.90 vs 0.995 at 100k x 64, efSearch 128; bench/ann.ts compares them), as
  * Morozov & Babenko (2018, ip-NSW) also found; the default is the plain `ip` space.
  *
  * A search fetches max(4k, efSearch) candidates, re-scores them exactly and returns the exact
@@ -28,10 +28,11 @@ import { checkItem, checkK, checkVector, norm2, normalized } from './exact.js';
 import type { SearchHit, VectorIndex } from './types.js';
 
 /**
- * A graph search with beam ef costs about as much as scanning SCAN_RATIO * ef items with the SIMD
- * kernel (measured at 20k-100k x 64); beyond that the store is scanned instead.
+ * A graph search with beam ef costs about as much as scanning 30-40 x ef items with the SIMD kernel
+ * (measured at 20k and 100k x 64: ~1 µs per unit of ef, ~0.025 µs per scanned item); a search
+ * deeper than size / SCAN_RATIO scans the store instead.
  */
-const SCAN_RATIO = 16;
+const SCAN_RATIO = 32;
 
 /** Options of {@link HnswIndex}. */
 export interface HnswOptions {
@@ -40,7 +41,7 @@ export interface HnswOptions {
   M?: number;
   /** Build beam (default 200). */
   efConstruction?: number;
-  /** Search beam (default 100). */
+  /** Search beam (default 128). */
   efSearch?: number;
   /** Level generator seed (default 0). */
   seed?: number;
@@ -83,7 +84,7 @@ export class HnswIndex implements VectorIndex {
       throw new InvalidArgumentError(`dim must be a positive integer, got ${dim}`);
     const M = options.M ?? 16;
     const efConstruction = options.efConstruction ?? 200;
-    this.ef = options.efSearch ?? 100;
+    this.ef = options.efSearch ?? 128;
     const seed = options.seed ?? 0;
     for (const [name, v, min] of [
       ['M', M, 2],

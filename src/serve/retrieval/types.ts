@@ -39,7 +39,7 @@ export interface IndexOptions {
   M?: number;
   /** HNSW build beam (default 200). */
   efConstruction?: number;
-  /** HNSW search beam (default 100); at least max(4k, efSearch) candidates are re-scored. */
+  /** HNSW search beam (default 128); at least max(4k, efSearch) candidates are re-scored. */
   efSearch?: number;
   /** Seed of the HNSW level generator (default 0). */
   seed?: number;
