@@ -40,6 +40,8 @@ export interface ExperimentOptions {
    * sets false, so that choices are made on validation only and test is never looked at.
    */
   evaluateTest?: boolean;
+  /** Wall-clock time (ms since the epoch) after which iterative models stop at the end of their epoch. */
+  deadline?: number;
   /** Per-epoch callback for logs and progress. */
   onEpoch?: (model: string, info: EpochLog) => void;
 }
@@ -64,6 +66,8 @@ export interface ModelResult {
   trainSecondsPerEpoch: number;
   evalSeconds: number;
   history: EpochLog[];
+  /** What the model learned at the best epoch that is worth reporting (e.g. modality weights). */
+  learned?: Record<string, unknown>;
   /** Per-user test values at the best epoch (not written to JSON). */
   perUser?: Record<string, Float64Array>;
   testUsers?: Int32Array;
@@ -181,6 +185,7 @@ async function runOne(
   let bestTest: RankingEvalResult | undefined;
   let bestValid: RankingEvalResult | undefined;
   let evalSeconds = 0;
+  let learned: Record<string, unknown> | undefined;
   const report = await model.fit(
     { train: split.train, valid: split.valid, modalities: ds.modalities, fingerprint: o.fingerprint },
     {
@@ -197,6 +202,7 @@ async function runOne(
           best = v;
           bestEpoch = info.epoch;
           sinceBest = 0;
+          learned = model.describe?.();
           bestValid = valid;
           // Test is only needed where validation improves: it is reported at the best epoch.
           if (o.evaluateTest !== false) {
@@ -217,7 +223,8 @@ async function runOne(
         };
         history.push(log);
         o.onEpoch?.(label, log);
-        return entry.iterative && sinceBest > patience ? 'stop' : 'continue';
+        const late = o.deadline !== undefined && Date.now() > o.deadline;
+        return entry.iterative && (sinceBest > patience || late) ? 'stop' : 'continue';
       },
     },
   );
@@ -234,6 +241,7 @@ async function runOne(
     trainSecondsPerEpoch: report.epochs > 0 ? report.trainSeconds / report.epochs : 0,
     evalSeconds,
     history,
+    ...(learned && Object.keys(learned).length > 0 ? { learned } : {}),
     perUser: bestTest.perUser,
     testUsers: bestTest.users,
   };

@@ -52,6 +52,11 @@ export function formatExperiment(r: ExperimentResult): string {
     `${m.bestEpoch}/${m.epochs}`,
   ]);
   const parts = [title, '', textTable(header, rows)];
+  const learned = r.results.filter((m) => m.learned);
+  if (learned.length > 0) {
+    parts.push('');
+    for (const m of learned) parts.push(`learned by ${m.label} (best epoch): ${formatLearned(m.learned!)}`);
+  }
   if (r.comparisons.length > 0) {
     const ch = ['model vs baseline', 'metric', 'mean diff', '95% CI', 't-test p', 'Wilcoxon p'];
     const cr = r.comparisons.map((c) => [
@@ -65,4 +70,18 @@ export function formatExperiment(r: ExperimentResult): string {
     parts.push('', textTable(ch, cr));
   }
   return parts.join('\n');
+}
+
+/** "modalityWeights text=0.61 audio=0.39; layerWeights 0.2 0.5 0.3" */
+export function formatLearned(learned: Record<string, unknown>): string {
+  return Object.entries(learned)
+    .map(([k, v]) => {
+      if (Array.isArray(v)) return `${k} ${v.map((x) => fmt(Number(x), 3)).join(' ')}`;
+      if (v && typeof v === 'object')
+        return `${k} ${Object.entries(v as Record<string, unknown>)
+          .map(([n, x]) => `${n}=${fmt(Number(x), 3)}`)
+          .join(' ')}`;
+      return `${k} ${String(v)}`;
+    })
+    .join('; ');
 }

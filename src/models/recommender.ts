@@ -106,6 +106,8 @@ export interface Recommender {
   similarItems(item: number, k: number): Ranked;
   /** Writes a versioned artifact (manifest.json + binary tables) into `dir`. */
   save(dir: string): Promise<void>;
+  /** Learned quantities worth reporting after training (e.g. modality and layer weights). */
+  describe?(): Record<string, unknown>;
   /**
    * Explanations (content models): the additive parts of item `item`'s scoring vector, by
    * source. Models without it are wholly "collaborative".

@@ -5,6 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError, InvalidInputError } from '../../errors.js';
+import { ablationPlan } from '../../experiment/ablation.js';
 import { loadDataset } from '../../experiment/dataset-spec.js';
 import {
   type ExperimentOptions,
@@ -45,6 +46,7 @@ interface Flags {
   maskValid?: boolean;
   workers?: string;
   verbose?: boolean;
+  ablation?: boolean;
 }
 
 const int = (name: string, v: string | undefined): number | undefined => {
@@ -100,6 +102,10 @@ export function registerExperiment(program: Command): void {
     .option('--mask-valid', 'mask validation items when ranking for test (MMRec does not)')
     .option('--workers <n>', 'evaluation worker threads (default: all cores)')
     .option('-v, --verbose', 'log every epoch (loss, validation metric, seconds) to stderr')
+    .option(
+      '--ablation',
+      'expand the first model into an ablation: every modality subset and (fusion) every fusion strategy, compared with the full model',
+    )
     .action(async (flags: Flags) => {
       const cfg = flags.config ? await readConfig(flags.config) : {};
       const dataset = flags.dataset ?? cfg.dataset;
@@ -123,9 +129,18 @@ export function registerExperiment(program: Command): void {
         ...(positive ? { positive } : {}),
         ...(kcore ? { kcore } : {}),
       });
-      const models = flags.models
+      let models = flags.models
         ? parseModelList(flags.models)
         : (cfg.models ?? ['popularity']).map((m) => (typeof m === 'string' ? { name: m } : m));
+      if (flags.ablation) {
+        models = [
+          ...ablationPlan(
+            models[0]!,
+            ds.modalities.map((m) => m.name),
+          ),
+          ...models.slice(1),
+        ];
+      }
       const maxEpochs = int('max-epochs', flags.maxEpochs) ?? cfg.maxEpochs ?? 1000;
       const bars = new Map<string, Progress>();
       let best = Number.NEGATIVE_INFINITY;
