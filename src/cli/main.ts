@@ -4,10 +4,14 @@
  */
 import { Command } from 'commander';
 import { describeError, FusionrecError } from '../errors.js';
+import { registerAb } from './commands/ab.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEncode } from './commands/encode.js';
 import { registerExperiment } from './commands/experiment.js';
+import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerServe } from './commands/serve.js';
+import { registerTrain } from './commands/train.js';
 import { registerTune } from './commands/tune.js';
 
 const program = new Command();
@@ -20,6 +24,10 @@ registerDemo(program);
 registerInspect(program);
 registerEncode(program);
 registerTune(program);
+registerImport(program);
+registerTrain(program);
+registerServe(program);
+registerAb(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -85,6 +85,7 @@ describe('fusionrec demo', () => {
       'popularity,bpr',
       '--max-epochs',
       '3',
+      '--no-serve',
     );
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('1. collaborative models');

@@ -3,18 +3,25 @@
  * `fusionrec demo`: the main job on the built-in demo data. Generates the multimodal demo catalog
  * (once), runs the collaborative models on a random split, encodes the catalog's text, images and
  * sound with the built-in encoders, then shows on a cold-start split that only content ranks
- * items nobody has interacted with yet. Prints both tables.
+ * items nobody has interacted with yet. Prints both tables. Then serves: imports the catalog into
+ * a SQLite database, trains a content model, starts the server and prints example curl requests
+ * (checked against it); `--no-serve` stops the server after the check (tests, CI).
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureDemo } from '../../demo/generate.js';
+import { checkExamples, demoExamples, prepareDemoDb } from '../../demo/serve.js';
+import { FusionrecError } from '../../errors.js';
 import { DEFAULT_DEMO_DIR, loadDataset } from '../../experiment/dataset-spec.js';
 import { type ModelSpec, resultToJson, runExperiment } from '../../experiment/experiment.js';
 import { formatExperiment } from '../../experiment/report.js';
 import { encodeCatalog } from '../../jobs/encode.js';
+import { startServer } from '../../serve/server.js';
+import { closeOnSignal, type ServeFlags, serveOptions, withServeFlags } from './serve.js';
+import { collect, parseParams } from './train.js';
 
-interface DemoFlags {
+interface DemoFlags extends Omit<ServeFlags, 'db'> {
   dir: string;
   models: string;
   seed: string;
@@ -22,10 +29,15 @@ interface DemoFlags {
   content: boolean;
   items?: string;
   users?: string;
+  tables: boolean;
+  serve: boolean;
+  db?: string;
+  serveModel: string;
+  serveParams: string[];
 }
 
 export function registerDemo(program: Command): void {
-  program
+  const cmd = program
     .command('demo')
     .description(
       'generate the demo catalog (text, PNG images, WAV clips, feedback) and run the experiments on it',
@@ -37,23 +49,75 @@ export function registerDemo(program: Command): void {
     .option('--no-content', 'skip encoding and the cold-start (content-only) experiment')
     .option('--items <n>', 'catalog size of a newly generated demo (default 1500)')
     .option('--users <n>', 'users of a newly generated demo (default 2000)')
-    .action(async (flags: DemoFlags) => {
-      const dir = resolve(flags.dir);
-      const seed = Number(flags.seed);
-      const t0 = performance.now();
-      const summary = await ensureDemo(dir, {
-        seed,
-        ...(flags.items ? { items: Number(flags.items) } : {}),
-        ...(flags.users ? { users: Number(flags.users) } : {}),
-      });
-      const say = (s: string) => process.stdout.write(`${s}\n`);
+    .option('--no-tables', 'skip the experiment tables (go straight to serving)')
+    .option('--no-serve', 'after importing and training, check the example requests and stop (tests, CI)')
+    .option('--db <url>', 'serving database (default sqlite://<dir>.db)')
+    .option(
+      '--serve-model <name>',
+      'model the server runs (a content model serves new items at once)',
+      'freedom',
+    )
+    .option('--serve-params <k=v>', 'parameters of the served model (repeatable)', collect, []);
+  withServeFlags(cmd).action(async (flags: DemoFlags) => {
+    const dir = resolve(flags.dir);
+    const seed = Number(flags.seed);
+    const t0 = performance.now();
+    const summary = await ensureDemo(dir, {
+      seed,
+      ...(flags.items ? { items: Number(flags.items) } : {}),
+      ...(flags.users ? { users: Number(flags.users) } : {}),
+    });
+    const say = (s: string) => process.stdout.write(`${s}\n`);
+    say(
+      `demo catalog in ${dir}: ${summary.items} items, ${summary.users} users, ${summary.events} events ` +
+        `(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+    );
+    const ds = await loadDataset(`catalog:${dir}`);
+    const models = flags.models.split(',').map((name) => ({ name: name.trim() }));
+    const common = { seed, maxEpochs: Number(flags.maxEpochs) };
+    if (flags.tables) await experiments();
+    await serving();
+
+    async function serving(): Promise<void> {
       say(
-        `demo catalog in ${dir}: ${summary.items} items, ${summary.users} users, ${summary.events} events ` +
-          `(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+        `\n${flags.tables ? '3' : '1'}. serving: the catalog in a database, a trained model, the HTTP API\n`,
       );
-      const ds = await loadDataset(`catalog:${dir}`);
-      const models = flags.models.split(',').map((name) => ({ name: name.trim() }));
-      const common = { seed, maxEpochs: Number(flags.maxEpochs) };
+      const db = flags.db ?? `sqlite://${dir}.db`;
+      const prepared = await prepareDemoDb(summary, db, {
+        model: flags.serveModel,
+        params: parseParams(flags.serveParams),
+        epochs: Number(flags.maxEpochs),
+        seed,
+        say,
+      });
+      if (prepared.reused) {
+        say(
+          `reusing ${db}: ${prepared.items} items, ${prepared.users} users, ${prepared.model} version ${prepared.version}`,
+        );
+      }
+      const options = serveOptions({ ...flags, db, ...(flags.serve ? {} : { port: '0' }) });
+      const server = await startServer(options);
+      const examples = await demoExamples(server.url, dir, options.apiKey);
+      const failures = await checkExamples(server.url, examples, options.apiKey);
+      if (failures.length > 0) {
+        await server.close();
+        throw new FusionrecError('INTERNAL', `example requests failed: ${failures.join('; ')}`);
+      }
+      say(
+        `\nthe server answers on ${server.url} (dashboard at ${server.url}/ when dist/web is built). Try:\n`,
+      );
+      for (const e of examples) say(`# ${e.title}\n${e.curl}\n`);
+      say(`OpenAPI: ${server.url}/openapi.json   Prometheus: ${server.url}/metrics`);
+      if (!flags.serve) {
+        await server.close();
+        say(`\n--no-serve: ${examples.length} example requests checked, server stopped`);
+        return;
+      }
+      say('\nCtrl-C stops the server.');
+      await closeOnSignal(server);
+    }
+
+    async function experiments(): Promise<void> {
       say('1. collaborative models, per-user random split 8:1:1\n');
       const cf = await runExperiment(ds, { models, ...common });
       say(formatExperiment(cf));
@@ -94,5 +158,6 @@ export function registerDemo(program: Command): void {
       const file = join(dir, 'results.json');
       await writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
       say(`\nresults written to ${file}`);
-    });
+    }
+  });
 }
