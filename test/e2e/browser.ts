@@ -27,6 +27,8 @@ export interface Browser {
   page: Page;
   /** Uncaught exceptions in the page (a test asserts this stays empty). */
   pageErrors: string[];
+  /** Console errors of the page, failed requests included (a test asserts this stays empty). */
+  consoleErrors: string[];
   close(): Promise<void>;
 }
 
@@ -54,10 +56,15 @@ export async function launchBrowser(viewport = { width: 1366, height: 900 }): Pr
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url})`);
+  });
   return {
     context,
     page,
     pageErrors,
+    consoleErrors,
     close: async () => {
       await context.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });

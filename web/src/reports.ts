@@ -91,3 +91,17 @@ export function validName(history: EpochRecord[]): string {
   if (isObj(v)) return Object.keys(v).includes('recall@20') ? 'recall@20' : (Object.keys(v)[0] ?? 'valid');
   return 'valid';
 }
+
+/** Modality weights of a model result or a version report: `modalityWeights`, else `learned.modalityWeights`. */
+export function learnedWeights(r: {
+  modalityWeights?: unknown;
+  learned?: unknown;
+}): Record<string, number> | undefined {
+  const pick = (v: unknown): Record<string, number> | undefined => {
+    if (!isObj(v)) return undefined;
+    const out: Record<string, number> = {};
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'number' && Number.isFinite(x)) out[k] = x;
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
+  return pick(r.modalityWeights) ?? (isObj(r.learned) ? pick(r.learned.modalityWeights) : undefined);
+}

@@ -148,6 +148,8 @@ export interface ReportModelResult {
   trainSecondsPerEpoch?: number;
   history?: EpochRecord[];
   modalityWeights?: Record<string, number>;
+  /** What the model learned at its best epoch (`describe()`), e.g. `{ modalityWeights }`. */
+  learned?: Record<string, unknown>;
 }
 
 export interface ReportComparison {
@@ -189,7 +191,13 @@ export interface ExperimentDetail {
   name: string;
   status?: string;
   arms: ArmResult[];
-  significance?: { test?: string; pValue?: number | null; verdict?: string; winner?: string | null } | null;
+  significance?: {
+    test?: string;
+    pValue?: number | null;
+    verdict?: 'significant' | 'not significant' | 'insufficient data' | string;
+    winner?: string | null;
+    control?: string;
+  } | null;
   timeseries?: {
     t: number | string;
     arm: string;

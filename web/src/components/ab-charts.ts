@@ -84,7 +84,8 @@ export function rateOverTime(
   register: Register,
 ): HTMLElement | null {
   const series = d.timeseries ?? [];
-  if (series.length === 0) return null;
+  // a curve needs two points in time
+  if (new Set(series.map((p) => String(p.t))).size < 2) return null;
   const cum = cumulative(series);
   const order = d.arms.map((a) => a.name);
   for (const arm of cum.keys()) if (!order.includes(arm)) order.push(arm);

@@ -6,7 +6,6 @@
  */
 import type { Explanation } from '../api/types.js';
 import { h } from '../dom.js';
-import { num } from '../format.js';
 
 export function explanationParts(e: Explanation | undefined): [string, number][] {
   if (!e) return [];
@@ -14,7 +13,8 @@ export function explanationParts(e: Explanation | undefined): [string, number][]
   if (typeof e.collaborative === 'number') parts.push(['collaborative', e.collaborative]);
   for (const [m, v] of Object.entries(e.modalities ?? {})) if (typeof v === 'number') parts.push([m, v]);
   if (typeof e.bias === 'number') parts.push(['bias', e.bias]);
-  return parts;
+  // parts that are zero to print precision (a model without biases, a vanishing term) are left out
+  return parts.filter(([name, v]) => name === 'collaborative' || Math.abs(v) >= 5e-4);
 }
 
 /** Largest absolute part over a list of explanations (the shared scale). */
@@ -22,6 +22,12 @@ export function explanationScale(list: (Explanation | undefined)[]): number {
   let max = 0;
   for (const e of list) for (const [, v] of explanationParts(e)) max = Math.max(max, Math.abs(v));
   return max || 1;
+}
+
+/** Three decimals, without exponents or a minus sign on zero. */
+export function part(v: number): string {
+  const s = v.toFixed(3);
+  return s === '-0.000' ? '0.000' : s;
 }
 
 export function contributionBars(e: Explanation | undefined, scale: number): HTMLElement | null {
@@ -41,13 +47,13 @@ export function contributionBars(e: Explanation | undefined, scale: number): HTM
           null,
           h(
             'span',
-            { class: 'contrib-track', title: `${name}: ${num(v, 4)}` },
+            { class: 'contrib-track', title: `${name}: ${v.toPrecision(4)}` },
             h('span', {
               class: `contrib-bar contrib-${name} ${v < 0 ? 'neg' : 'pos'}`,
               style: v < 0 ? { right: '50%', width: `${w}%` } : { left: '50%', width: `${w}%` },
             }),
           ),
-          h('span', { class: 'contrib-value' }, num(v, 3)),
+          h('span', { class: 'contrib-value' }, part(v)),
         ),
       );
     }),

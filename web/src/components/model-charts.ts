@@ -156,31 +156,31 @@ export function epochCurves(
   ).el;
 }
 
+/** Learned modality weights of one or more models, one bar group per modality. */
 export function modalityWeights(
-  weights: Record<string, number> | undefined,
+  series: { label: string; weights: Record<string, number> | undefined }[],
   register: Register,
   caption = 'Learned modality weights',
 ): HTMLElement | null {
-  const entries = Object.entries(weights ?? {}).filter(([, v]) => typeof v === 'number');
-  if (entries.length === 0) return null;
+  const usable = series.filter((s) => Object.values(s.weights ?? {}).some((v) => typeof v === 'number'));
+  if (usable.length === 0) return null;
+  const names = [...new Set(usable.flatMap((s) => Object.keys(s.weights ?? {})))];
   return chart(
     caption,
     {
       type: 'bar',
       data: {
-        labels: entries.map(([k]) => k),
-        datasets: [
-          {
-            label: 'weight',
-            data: entries.map(([, v]) => v),
-            backgroundColor: entries.map((_, i) => color(i + 2)),
-          },
-        ],
+        labels: names,
+        datasets: usable.map((s, i) => ({
+          label: s.label,
+          data: names.map((n) => s.weights?.[n] ?? null) as number[],
+          backgroundColor: usable.length === 1 ? names.map((_, j) => color(j + 2)) : color(i + 2),
+        })),
       },
       options: {
         indexAxis: 'y',
         scales: { x: { beginAtZero: true } },
-        plugins: { legend: { display: false } },
+        plugins: { legend: { display: usable.length > 1, position: 'bottom' } },
       },
     },
     register,

@@ -13,6 +13,7 @@ import {
   experimentSections,
   isTune,
   label,
+  learnedWeights,
   reportBody,
   type TuneLike,
 } from '../reports.js';
@@ -121,7 +122,7 @@ function comparisonsTable(x: ExperimentLike): HTMLElement | null {
 
 function experimentView(x: ExperimentLike, ablation: boolean, register: Register): Child[] {
   const series = x.results.map((r) => ({ label: label(r), metrics: r.metrics ?? {} }));
-  const weights = x.results.find((r) => r.modalityWeights)?.modalityWeights;
+  const weights = x.results.map((r) => ({ label: label(r), weights: learnedWeights(r) }));
   const d = x.dataset as { name?: string; users?: number; items?: number; split?: string } | undefined;
   return [
     d

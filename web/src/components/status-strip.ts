@@ -34,7 +34,12 @@ export function renderStatus(s: Status): HTMLElement[] {
     cell('model', model, 'model', s.model ? undefined : 'no trained model: popular, then latest items'),
     cell('items', int(s.items), 'items'),
     cell('users', int(s.users), 'users'),
-    cell('feedback', `${int(s.feedback)} · ${num(s.feedbackPerMinute, 1)}/min`, 'feedback'),
+    cell(
+      'feedback',
+      `${int(s.feedback)} · ${s.feedbackPerMinute < 10 ? num(s.feedbackPerMinute, 1) : int(s.feedbackPerMinute)}/min`,
+      'feedback',
+      'events stored · events written in the last minute (imports included)',
+    ),
     cell('index', index, 'index'),
     cell('API', auth, 'auth'),
   ];

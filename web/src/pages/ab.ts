@@ -183,18 +183,43 @@ const BUCKETS: [number, string][] = [
   [86400, 'day'],
 ];
 
+/** The server's verdict as a sentence, and the style of its box. */
+export function verdictSentence(d: ExperimentDetail): { text: string; tone: 'sig' | 'open' | 'wait' } {
+  const s = d.significance;
+  const p = pValue(s?.pValue);
+  const control = s?.control ?? d.arms[0]?.name;
+  switch (s?.verdict) {
+    case 'significant':
+      return s.winner && s.winner === control
+        ? { text: `Control ${control} wins: its CTR is significantly higher (p = ${p}).`, tone: 'sig' }
+        : {
+            text: `Arm ${s.winner ?? '?'} wins: its CTR is significantly higher than control ${control}'s (p = ${p}).`,
+            tone: 'sig',
+          };
+    case 'not significant':
+      return { text: `No significant difference in CTR (p = ${p}).`, tone: 'open' };
+    case 'insufficient data':
+      return {
+        text: `Not enough data yet: every arm needs more impressions (p = ${p} so far).`,
+        tone: 'wait',
+      };
+    default:
+      return { text: s?.verdict ? `${s.verdict} (p = ${p})` : 'No verdict yet.', tone: 'wait' };
+  }
+}
+
 function verdict(d: ExperimentDetail): HTMLElement {
   const s = d.significance;
-  const sig = s?.pValue !== undefined && s?.pValue !== null && s.pValue < 0.05;
+  const { text, tone } = verdictSentence(d);
   return h(
     'div',
-    { class: `verdict ${sig ? 'verdict-sig' : 'verdict-open'}`, 'data-testid': 'verdict' },
-    h('p', { class: 'verdict-text' }, s?.verdict ?? 'No verdict yet.'),
+    { class: `verdict verdict-${tone}`, 'data-testid': 'verdict', 'data-verdict': s?.verdict ?? '' },
+    h('p', { class: 'verdict-text' }, text),
     h(
       'p',
       { class: 'muted' },
-      s?.test ? `${s.test}` : 'test –',
-      ` · p = ${pValue(s?.pValue)}`,
+      s?.test ?? 'test –',
+      s?.control ? ` · control: ${s.control}` : '',
       s?.winner ? ` · winner: ${s.winner}` : '',
     ),
   );
@@ -341,6 +366,13 @@ export const abDetailPage: Page = async (root, ctx) => {
               'No impressions yet.',
               'Lists served to users in this experiment count as impressions; their clicks and purchases follow.',
             ),
+        hasData && new Set((d.timeseries ?? []).map((p) => String(p.t))).size < 2
+          ? h(
+              'p',
+              { class: 'muted small' },
+              'All traffic so far falls in one time bucket: the rates over time appear from a second one (try minute buckets).',
+            )
+          : null,
       ];
     },
     ctx.signal,

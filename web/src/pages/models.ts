@@ -13,7 +13,7 @@ import { CHANGED } from '../components/status-strip.js';
 import { trainForm } from '../components/train-form.js';
 import { type Child, h } from '../dom.js';
 import { dateTime, num } from '../format.js';
-import { validName } from '../reports.js';
+import { learnedWeights, validName } from '../reports.js';
 import { href, type Page } from '../router.js';
 
 const vLabel = (v: ModelVersion): string => `${v.name} v${v.version}`;
@@ -92,7 +92,11 @@ function versionCharts(d: ModelDetail, register: (fn: () => void) => void): Chil
       register,
       `${vLabel(d)}: training loss and validation per epoch`,
     ),
-    modalityWeights(report.modalityWeights, register, `${vLabel(d)}: learned modality weights`),
+    modalityWeights(
+      [{ label: vLabel(d), weights: learnedWeights(report) }],
+      register,
+      `${vLabel(d)}: learned modality weights`,
+    ),
   ].filter((c) => c !== null);
   if (charts.length === 0)
     return empty(

@@ -66,7 +66,7 @@ export const searchPage: Page = async (root, ctx) => {
         void fill(
           out,
           async () => {
-            const body: Record<string, unknown> = { n: N, modality: mod };
+            const body: Record<string, unknown> = { n: N, modality: mod, withItems: true };
             if (text) body.text = text;
             if (image) body.image = await fileBase64(image);
             if (audio) body.audio = await fileBase64(audio);

@@ -11,6 +11,7 @@ import { contributionBars, explanationScale } from '../components/contribution-b
 import { itemCard, thumbnail } from '../components/item-card.js';
 import { empty, fill } from '../components/state.js';
 import { CHANGED } from '../components/status-strip.js';
+import { diffRanks } from '../diff.js';
 import { h, mount } from '../dom.js';
 import { dateTime, int, num, title } from '../format.js';
 import { href, type Page } from '../router.js';
@@ -39,39 +40,11 @@ function sourceLine(r: Recommendation): HTMLElement {
           h(
             'a',
             { href: href(`/ab/${encodeURIComponent(r.arm.experiment)}`) },
-            `${r.arm.experiment} / arm ${r.arm.arm}`,
+            `experiment ${r.arm.experiment.length > 12 ? `${r.arm.experiment.slice(0, 8)}…` : r.arm.experiment}, arm ${r.arm.arm}`,
           ),
         ]
       : null,
   );
-}
-
-/** What changed between two ranked lists: per id, "new" or the rank movement. */
-export function diffRanks(
-  before: string[] | undefined,
-  after: string[],
-): { tags: Map<string, string>; summary: string } {
-  const tags = new Map<string, string>();
-  if (!before) return { tags, summary: '' };
-  const old = new Map(before.map((id, i) => [id, i]));
-  let added = 0;
-  let moved = 0;
-  after.forEach((id, i) => {
-    const j = old.get(id);
-    if (j === undefined) {
-      tags.set(id, 'new');
-      added++;
-    } else if (j !== i) {
-      tags.set(id, j > i ? `↑${j - i}` : `↓${i - j}`);
-      moved++;
-    }
-  });
-  const gone = before.filter((id) => !after.includes(id)).length;
-  const summary =
-    added + moved + gone === 0
-      ? 'The list did not change.'
-      : `${added} new, ${moved} moved, ${gone} left the list.`;
-  return { tags, summary };
 }
 
 function historyRow(f: FeedbackRow): HTMLElement {
@@ -172,6 +145,13 @@ export const userPage: Page = async (root, ctx) => {
         const scale = explanationScale(r.items.map((x) => x.explanation));
         return [
           sourceLine(r),
+          r.items.some((x) => x.explanation)
+            ? h(
+                'p',
+                { class: 'muted small' },
+                'Bars: what each part adds to the score (collaborative: the ID embeddings; text, image, audio: the content towers; bias), on one scale for the whole list.',
+              )
+            : null,
           h(
             'div',
             { class: 'grid grid-recs' },
