@@ -1,0 +1,345 @@
+/**
+ * Serving benchmark: the fusionrec server in its own child process (`fusionrec serve`) over a
+ * SQLite database holding 100,000 items, 10,000 users with 10 feedback events each, and a trained
+ * 64-d factor model (a synthetic BPR snapshot: seeded low-rank clusters with log-normal norms,
+ * stored as a real model version). Load comes from autocannon on loopback, in this process.
+ *
+ * Measures
+ * - start-up (store load + HNSW build) until the port answers;
+ * - p50/p99 latency of GET /v1/recommend/{user}?n=10 at a fixed 1,000 requests/s (target p99 <= 5 ms),
+ *   then at rising fixed rates: the highest rate served in full with p99 <= 5 ms is the maximum
+ *   sustainable throughput; plus the saturated throughput (no rate limit);
+ * - feedback -> changed next list: POST /v1/feedback (a click on the user's top item) then GET
+ *   /v1/recommend, end to end, sequentially (target <= 10 ms);
+ * - recall@10 of the server's lists (HNSW, exact re-scoring, excludeSeen=false) against an exact
+ *   brute-force top 10 over the same (trained) user vectors (target >= 0.99), measured before any
+ *   feedback is posted (fold-in would change the vectors).
+ *
+ *   node --import tsx bench/serve.ts [--items 100000] [--users 10000] [--seconds 10]
+ *
+ * Prints a table and writes bench/results/serve.json. The machine is shared: numbers are noisy.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { textTable } from '../src/experiment/report.js';
+import { writeArtifact } from '../src/models/artifact.js';
+import { BruteForceIndex } from '../src/serve/retrieval/brute.js';
+import { syntheticFactors } from '../src/serve/retrieval/synthetic.js';
+import { openStore } from '../src/store/open.js';
+import type { StoredFeedback, StoredItem, StoredUser } from '../src/store/types.js';
+import { Rng } from '../src/util/rng.js';
+
+interface CannonResult {
+  latency: { p50: number; p90: number; p99: number; p99_9?: number; average: number; max: number };
+  requests: { average: number; total: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+}
+type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Cannon;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const nItems = arg('items', 100_000);
+const nUsers = arg('users', 10_000);
+const seconds = arg('seconds', 10);
+const dim = 64;
+const perUser = 10;
+const root = resolve(import.meta.dirname, '..');
+const say = (s: string) => process.stdout.write(`${s}\n`);
+
+/** A database with the catalog, the feedback and the synthetic model version (active). */
+async function buildDb(
+  dir: string,
+): Promise<{ db: string; users: Float32Array; items: Float32Array; seconds: number }> {
+  const t0 = performance.now();
+  const db = `sqlite://${join(dir, 'bench.db')}`;
+  const { items, queries } = syntheticFactors(nItems, dim, 2024);
+  const users = queries(nUsers);
+  const rng = new Rng(11);
+  const itemRows: StoredItem[] = Array.from({ length: nItems }, (_, i) => ({
+    id: `item-${i}`,
+    text: {},
+    categories: [`cat-${i % 50}`],
+    labels: [],
+    attributes: {},
+    timestamp: 1_600_000_000 + i,
+    hidden: false,
+    modalities: {},
+  }));
+  const userRows: StoredUser[] = Array.from({ length: nUsers }, (_, u) => ({
+    id: `user-${u}`,
+    labels: [],
+    attributes: {},
+  }));
+  const feedback: StoredFeedback[] = [];
+  for (let u = 0; u < nUsers; u++) {
+    for (let k = 0; k < perUser; k++) {
+      feedback.push({
+        user: `user-${u}`,
+        item: `item-${rng.int(nItems)}`,
+        type: 'click',
+        value: 1,
+        timestamp: 1_700_000_000 + k,
+      });
+    }
+  }
+  const store = await openStore(db);
+  try {
+    await store.importAll({ items: itemRows, vectors: [], users: userRows, feedback });
+    await store.setMeta('encoders', {});
+    const art = join(dir, 'artifact');
+    await writeArtifact(
+      art,
+      {
+        model: 'bpr',
+        params: { dim },
+        dims: { users: nUsers, items: nItems, dim },
+        fingerprint: 'bench-serve',
+      },
+      { userFactors: users, itemFactors: items },
+    );
+    const files = readdirSync(art).map((name) => ({ name, data: readFileSync(join(art, name)) }));
+    const version = await store.addModelVersion({
+      name: 'bpr',
+      params: { dim },
+      metrics: {},
+      report: { synthetic: true },
+      items: itemRows.map((i) => i.id),
+      users: userRows.map((u) => u.id),
+      files,
+    });
+    await store.activateModelVersion(version);
+  } finally {
+    await store.close();
+  }
+  return { db, users, items, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Starts `fusionrec serve` in a child process; resolves with its URL once it listens. */
+function startChild(db: string): Promise<{ child: ChildProcess; url: string; seconds: number }> {
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve', '--db', db, '--port', '0', '--no-web'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FUSIONREC_API_KEY: '' } },
+  );
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) resolvePromise({ child, url: m[1]!, seconds: (performance.now() - t0) / 1000 });
+    });
+    child.stderr!.on('data', (b: Buffer) => process.stderr.write(`[server] ${b}`));
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+function recommendLoad(
+  url: string,
+  o: { connections: number; rate?: number; duration: number; seed: number },
+) {
+  const rng = new Rng(o.seed);
+  return autocannon({
+    url,
+    connections: o.connections,
+    duration: o.duration,
+    ...(o.rate ? { overallRate: o.rate } : {}),
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req: Record<string, unknown>) => ({
+          ...req,
+          path: `/v1/recommend/user-${rng.int(nUsers)}?n=10`,
+        }),
+      },
+    ],
+  });
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bench-serve-'));
+  let child: ChildProcess | undefined;
+  try {
+    say(
+      `building the database: ${nItems} items x ${dim} dims, ${nUsers} users, ${nUsers * perUser} feedback events…`,
+    );
+    const built = await buildDb(dir);
+    say(`  ${built.seconds.toFixed(1)} s`);
+    const started = await startChild(built.db);
+    child = started.child;
+    const { url } = started;
+    const status = (await (await fetch(`${url}/v1/status`)).json()) as {
+      index: { kind: string; size: number };
+    };
+    say(
+      `server up in ${started.seconds.toFixed(1)} s on ${url}, index ${status.index.kind} (${status.index.size} items)`,
+    );
+
+    await recommendLoad(url, { connections: 10, duration: 3, seed: 1 });
+    say('fixed 1,000 req/s…');
+    const fixed = await recommendLoad(url, { connections: 20, rate: 1000, duration: seconds, seed: 2 });
+    const steps: { rate: number; achieved: number; p50: number; p99: number; errors: number }[] = [];
+    for (const rate of [2000, 3000, 4000, 6000]) {
+      say(`fixed ${rate} req/s…`);
+      const r = await recommendLoad(url, {
+        connections: 40,
+        rate,
+        duration: Math.max(5, seconds / 2),
+        seed: rate,
+      });
+      steps.push({
+        rate,
+        achieved: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        errors: r.errors + r.non2xx,
+      });
+      if (r.requests.average < 0.95 * rate || r.latency.p99 > 50) break;
+    }
+    say('saturated…');
+    const sat = await recommendLoad(url, { connections: 32, duration: seconds, seed: 3 });
+    const sustainable = [{ rate: 1000, achieved: fixed.requests.average, p99: fixed.latency.p99 }, ...steps]
+      .filter((s) => s.achieved >= 0.95 * s.rate && s.p99 <= 5)
+      .reduce((best, s) => Math.max(best, s.rate), 0);
+
+    say('recall@10 of the served lists against brute force…');
+    const brute = new BruteForceIndex(dim, { capacity: nItems });
+    for (let i = 0; i < nItems; i++) brute.upsert(i, built.items.subarray(i * dim, (i + 1) * dim));
+    const nq = 1000;
+    const qUsers = Array.from({ length: nq }, (_, k) => (k * 7919) % nUsers);
+    const truth = brute.searchMany(
+      Float32Array.from(qUsers.flatMap((u) => Array.from(built.users.subarray(u * dim, (u + 1) * dim)))),
+      10,
+    );
+    let hit = 0;
+    for (let k = 0; k < nq; k++) {
+      const r = (await (
+        await fetch(`${url}/v1/recommend/user-${qUsers[k]}?n=10&excludeSeen=false`)
+      ).json()) as {
+        items: { id: string }[];
+      };
+      const got = new Set(r.items.map((i) => i.id));
+      hit += truth[k]!.filter((h) => got.has(`item-${h.item}`)).length / 10;
+    }
+    const recall = hit / nq;
+    say('feedback -> next list…');
+    const rng = new Rng(5);
+    const fb: number[] = [];
+    let changed = 0;
+    const trials = 300;
+    for (let t = 0; t < trials; t++) {
+      const user = `user-${rng.int(nUsers)}`;
+      const before = (
+        (await (await fetch(`${url}/v1/recommend/${user}?n=10`)).json()) as { items: { id: string }[] }
+      ).items;
+      const t0 = performance.now();
+      const post = await fetch(`${url}/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ user, item: before[0]!.id, type: 'click' }]),
+      });
+      await post.arrayBuffer();
+      const after = (
+        (await (await fetch(`${url}/v1/recommend/${user}?n=10`)).json()) as { items: { id: string }[] }
+      ).items;
+      fb.push(performance.now() - t0);
+      if (
+        post.ok &&
+        after.map((i) => i.id).join() !== before.map((i) => i.id).join() &&
+        !after.some((i) => i.id === before[0]!.id)
+      ) {
+        changed++;
+      }
+    }
+    fb.sort((a, b) => a - b);
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const rss = Number(/fusionrec_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? Number.NaN);
+
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg() },
+      shape: { items: nItems, users: nUsers, dim, feedback: nUsers * perUser, n: 10 },
+      command: 'node --import tsx bench/serve.ts',
+      startupSeconds: started.seconds,
+      serverRssMB: rss / 2 ** 20,
+      index: status.index,
+      fixed1000: {
+        achieved: fixed.requests.average,
+        p50: fixed.latency.p50,
+        p90: fixed.latency.p90,
+        p99: fixed.latency.p99,
+        max: fixed.latency.max,
+        errors: fixed.errors + fixed.non2xx,
+      },
+      steps,
+      maxSustainable: sustainable,
+      saturated: {
+        reqPerSec: sat.requests.average,
+        p50: sat.latency.p50,
+        p99: sat.latency.p99,
+        errors: sat.errors + sat.non2xx,
+      },
+      feedbackToNextList: { trials, changed, p50: pct(fb, 0.5), p99: pct(fb, 0.99), max: fb[fb.length - 1] },
+      recallAt10: recall,
+      targets: {
+        p99At1000: { target: 5, ok: fixed.latency.p99 <= 5 },
+        feedbackP99: { target: 10, ok: pct(fb, 0.99) <= 10 },
+        recall: { target: 0.99, ok: recall >= 0.99 },
+      },
+    };
+    const ms = (x: number) => `${x.toFixed(2)} ms`;
+    say(
+      `\n${textTable(
+        ['measure', 'value', 'target'],
+        [
+          ['server start-up (load + index build)', `${started.seconds.toFixed(1)} s`, ''],
+          ['recommend @ 1,000 req/s: p50', ms(fixed.latency.p50), ''],
+          ['recommend @ 1,000 req/s: p99', ms(fixed.latency.p99), '<= 5 ms'],
+          ...steps.map((s) => [
+            `recommend @ ${s.rate} req/s: achieved, p99`,
+            `${s.achieved.toFixed(0)}/s, ${ms(s.p99)}`,
+            '',
+          ]),
+          ['max sustainable rate (p99 <= 5 ms)', `${sustainable} req/s`, ''],
+          [
+            'saturated throughput (32 connections)',
+            `${sat.requests.average.toFixed(0)} req/s, p99 ${ms(sat.latency.p99)}`,
+            '',
+          ],
+          ['feedback -> changed next list: p50', ms(pct(fb, 0.5)), ''],
+          ['feedback -> changed next list: p99', ms(pct(fb, 0.99)), '<= 10 ms'],
+          ['lists changed after the click', `${changed}/${trials}`, ''],
+          ['recall@10 vs brute force (served lists)', recall.toFixed(4), '>= 0.99'],
+          ['server RSS', `${(rss / 2 ** 20).toFixed(0)} MB`, ''],
+        ],
+      )}`,
+    );
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(root, 'bench', 'results', 'serve.json'), `${JSON.stringify(result, null, 2)}\n`);
+    say('\nwritten to bench/results/serve.json');
+  } finally {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
