@@ -444,6 +444,13 @@ describe('Gorse-compatible API', () => {
     expect(rec.body).not.toContain('item-0001');
     const inCat = await api.get('/api/recommend/g-user/gorse?n=10');
     expect(new Set(inCat.body)).toEqual(new Set(['g-1', 'g-2', 'g-3']));
+    // write-back: the returned items are marked read, so the next call returns others
+    const first = (await api.get('/api/recommend/g-user?n=2&write-back-type=read&write-back-delay=10m')).body;
+    const next = (await api.get('/api/recommend/g-user?n=2')).body;
+    for (const id of first) expect(next).not.toContain(id);
+    expect(
+      (await api.get('/api/recommend/g-user?n=2&write-back-type=read&write-back-delay=soon')).status,
+    ).toBe(400);
     const nb = await api.get('/api/item/item-0001/neighbors?n=3');
     expect(nb.body).toHaveLength(3);
     expect(Object.keys(nb.body[0]).sort()).toEqual(['Id', 'Score']);

@@ -6,7 +6,7 @@
  * existing Gorse clients work against fusionrec. Everything goes through the same engine as /v1.
  */
 import { z } from '@hono/zod-openapi';
-import { NotFoundError } from '../../../errors.js';
+import { InvalidInputError, NotFoundError } from '../../../errors.js';
 import type { StoredFeedback, StoredItem, StoredUser } from '../../../store/types.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { isoOf, secondsOf } from '../convert.js';
@@ -85,6 +85,26 @@ function itemOf(x: z.infer<typeof GorseItem>, k: string, now: number): StoredIte
   };
   if (x.Comment !== undefined) it.comment = x.Comment;
   return it;
+}
+
+/** Seconds of a Go-style duration ("1h30m", "10m", "45s"); 0 when absent. */
+export function delaySeconds(text: string | undefined): number {
+  if (!text) return 0;
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s)/g;
+  let total = 0;
+  let matched = '';
+  for (const m of text.matchAll(re)) {
+    const v = Number(m[1]);
+    total += m[2] === 'h' ? v * 3600 : m[2] === 'm' ? v * 60 : m[2] === 's' ? v : v / 1000;
+    matched += m[0];
+  }
+  if (matched !== text) {
+    throw new InvalidInputError(
+      { file: 'request', line: 0, field: 'write-back-delay' },
+      `expected a duration such as 10m or 1h30m, got "${text}"`,
+    );
+  }
+  return total;
 }
 
 function userOf(x: z.infer<typeof GorseUser>): StoredUser {
@@ -302,11 +322,34 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
     );
   }
 
-  const RecommendQuery = Page.extend({ category: z.string().min(1).optional() });
-  const recommend = (user: string, q: { n: number; offset: number; category?: string | undefined }) =>
-    engine
+  const WriteBack = {
+    'write-back-type': z
+      .string()
+      .min(1)
+      .optional()
+      .openapi({ description: 'insert this feedback type for the returned items' }),
+    'write-back-delay': z
+      .string()
+      .optional()
+      .openapi({ description: 'delay of the written-back timestamps, e.g. 10m, 1h30m' }),
+  };
+  const RecommendQuery = Page.extend({ category: z.string().min(1).optional(), ...WriteBack });
+  type RecQuery = { n: number; offset: number; category?: string | undefined } & {
+    'write-back-type'?: string | undefined;
+    'write-back-delay'?: string | undefined;
+  };
+  /** Gorse's recommend: ids; with write-back-type, feedback of that type is inserted for them. */
+  const recommend = async (user: string, q: RecQuery): Promise<string[]> => {
+    const ids = engine
       .recommend(user, { n: q.n, offset: q.offset, category: q.category, excludeSeen: true })
       .items.map((i) => i.id);
+    const type = q['write-back-type'];
+    if (type && ids.length > 0) {
+      const at = Date.now() / 1000 + delaySeconds(q['write-back-delay']);
+      await engine.addFeedback(ids.map((item) => ({ user, item, type, value: 1, timestamp: at })));
+    }
+    return ids;
+  };
   app.openapi(
     route(ctx, 'read', {
       method: 'get',
@@ -316,7 +359,7 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
       request: { params: UserParam, query: RecommendQuery },
       responses: { 200: json(z.array(z.string()), 'item ids') },
     }),
-    async (c) => c.json(recommend(c.req.valid('param').userId, c.req.valid('query')), 200),
+    async (c) => c.json(await recommend(c.req.valid('param').userId, c.req.valid('query')), 200),
   );
   app.openapi(
     route(ctx, 'read', {
@@ -331,13 +374,13 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
             .min(1)
             .openapi({ param: { name: 'category', in: 'path' } }),
         }),
-        query: Page,
+        query: Page.extend(WriteBack),
       },
       responses: { 200: json(z.array(z.string()), 'item ids') },
     }),
     async (c) => {
       const p = c.req.valid('param');
-      return c.json(recommend(p.userId, { ...c.req.valid('query'), category: p.category }), 200);
+      return c.json(await recommend(p.userId, { ...c.req.valid('query'), category: p.category }), 200);
     },
   );
 
