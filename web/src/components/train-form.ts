@@ -8,7 +8,7 @@ import type { Job } from '../api/types.js';
 import { h } from '../dom.js';
 import { CHANGED } from './status-strip.js';
 
-const MODELS = ['bpr', 'lightgcn', 'vbpr', 'itemknn', 'popularity', 'mf'];
+const MODELS = ['bpr', 'lightgcn', 'vbpr', 'fusion', 'freedom', 'itemknn', 'mf-rating'];
 
 export function trainForm(signal: AbortSignal): HTMLElement {
   const msg = h('p', { class: 'notice', 'aria-live': 'polite', 'data-testid': 'train-status' });

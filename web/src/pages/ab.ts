@@ -68,7 +68,12 @@ function createForm(versions: ModelVersion[]): HTMLElement {
         const shares = d.getAll('share').map(Number);
         const body = {
           name: String(d.get('name') ?? '').trim(),
-          arms: names.map((name, i) => ({ name, version: vs[i], share: shares[i] })),
+          arms: names.map((name, i) => ({
+            name,
+            // versions are numbers in the API; the select holds their text
+            version: /^\d+$/.test(vs[i] ?? '') ? Number(vs[i]) : vs[i],
+            share: shares[i],
+          })),
         };
         msg.textContent = 'Starting…';
         try {
@@ -199,6 +204,8 @@ export function verdictSentence(d: ExperimentDetail): { text: string; tone: 'sig
     case 'not significant':
       return { text: `No significant difference in CTR (p = ${p}).`, tone: 'open' };
     case 'insufficient data':
+      if (d.arms.every((a) => a.impressions === 0))
+        return { text: 'No impressions yet: no verdict before lists are served to each arm.', tone: 'wait' };
       return {
         text: `Not enough data yet: every arm needs more impressions (p = ${p} so far).`,
         tone: 'wait',
@@ -223,6 +230,11 @@ function verdict(d: ExperimentDetail): HTMLElement {
       s?.winner ? ` · winner: ${s.winner}` : '',
     ),
   );
+}
+
+/** "4.46% [3.46%, 5.46%]", or a dash before the first impression. */
+function rate(impressions: number, r: number, low: number, high: number): string {
+  return impressions > 0 ? `${pct(r, 2)} [${pct(low, 2)}, ${pct(high, 2)}]` : '–';
 }
 
 function armsTable(d: ExperimentDetail): HTMLElement {
@@ -272,13 +284,9 @@ function armsTable(d: ExperimentDetail): HTMLElement {
             ),
             h('td', { class: 'num' }, int(a.impressions)),
             h('td', { class: 'num' }, int(a.clicks)),
-            h('td', { class: 'num' }, `${pct(a.ctr, 2)} [${pct(a.ctrLow, 2)}, ${pct(a.ctrHigh, 2)}]`),
+            h('td', { class: 'num' }, rate(a.impressions, a.ctr, a.ctrLow, a.ctrHigh)),
             h('td', { class: 'num' }, int(a.conversions)),
-            h(
-              'td',
-              { class: 'num' },
-              `${pct(a.conversionRate, 2)} [${pct(a.convLow, 2)}, ${pct(a.convHigh, 2)}]`,
-            ),
+            h('td', { class: 'num' }, rate(a.impressions, a.conversionRate, a.convLow, a.convHigh)),
           ),
         ),
       ),
