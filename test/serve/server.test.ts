@@ -2,7 +2,7 @@
  * The server end to end: a real SQLite file filled from the demo generator, real encoders, real
  * trained models (FREEDOM with content, BPR ID-only), a real HTTP server on a free port.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/serve/server.js';
@@ -499,6 +499,37 @@ describe('data protection and reports', () => {
     expect((await api.post('/v1/reports', { kind: 'bogus', title: 't', body: 1 })).body.error.field).toBe(
       'kind',
     );
+  });
+
+  it('starts experiments from a config file (once)', async () => {
+    const file = join(demo.dir, 'ab.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        {
+          name: 'from-file',
+          arms: [
+            { name: 'a', version: bpr, share: 1 },
+            { name: 'b', version: content, share: 3 },
+          ],
+        },
+      ]),
+    );
+    for (let round = 0; round < 2; round++) {
+      const other = await startServer({
+        db: `sqlite://${demo.db}`,
+        port: 0,
+        webRoot: false,
+        experimentsFile: file,
+        log: () => {},
+      });
+      try {
+        const list = (await client(other.url).get('/v1/experiments')).body.experiments;
+        expect(list.filter((e: Json) => e.name === 'from-file')).toHaveLength(1);
+      } finally {
+        await other.close();
+      }
+    }
   });
 
   it('takes JSON without a content type (curl -d)', async () => {
