@@ -161,6 +161,16 @@ export function describeDashboard(title: string, start: () => Promise<RunningDas
       expect(drawn.every(Boolean)).toBe(true);
       await page.locator('[data-testid="report"]').waitFor();
       await screenshot(page, 'models-desktop', true);
+      // the stored ablation: each variant against the model with all modalities
+      await navigate(page, 'models', () =>
+        page.locator('[data-testid="report-list"] a', { hasText: 'ablation' }).click(),
+      );
+      const rows = page.locator('[data-testid="ablation-table"] tbody tr');
+      expect(await rows.count()).toBeGreaterThan(2);
+      expect(await rows.nth(1).locator('.delta').count()).toBeGreaterThan(0);
+      expect((await canvasesDrawn(page, '[data-testid="report"]')).every(Boolean)).toBe(true);
+      await page.locator('[data-testid="ablation-table"]').scrollIntoViewIfNeeded();
+      await screenshot(page, 'models-ablation-desktop');
     });
 
     it('shows the A/B experiment: arms, shares, rates with intervals and the verdict', async () => {
