@@ -27,6 +27,7 @@ beforeAll(async () => {
     readKey: READ,
     bodyLimit: 4096,
     webRoot: join(dir, 'web'),
+    corsOrigins: ['https://shop.example'],
     mediaRoot: join(dir, 'media'),
     processMetrics: false,
     log: (l) => logs.push(l),
@@ -59,6 +60,24 @@ describe('API keys', () => {
       writeKeyRequired: true,
       readKeyRequired: true,
     });
+  });
+
+  it('answers CORS preflights for the configured origin only', async () => {
+    const pre = await fetch(`${server.url}/v1/recommend/u1`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'x-api-key',
+      },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(pre.headers.get('access-control-allow-headers')).toContain('X-API-Key');
+    const other = await fetch(`${server.url}/v1/health/live`, {
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('rejects bodies over the limit with 413', async () => {

@@ -26,6 +26,7 @@ export interface ServeFlags {
   index: string;
   logAllImpressions?: boolean;
   allowRemote?: boolean;
+  cors?: string;
 }
 
 const list = (s: string) =>
@@ -57,6 +58,7 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
     ...(flags.web === false ? { webRoot: false } : flags.web ? { webRoot: resolve(flags.web) } : {}),
     ...(flags.logAllImpressions ? { logAllImpressions: true } : {}),
     ...(flags.allowRemote ? { allowRemote: true } : {}),
+    ...(flags.cors ? { corsOrigins: list(flags.cors) } : {}),
   };
 }
 
@@ -83,7 +85,8 @@ export function withServeFlags(cmd: Command): Command {
     .option('--no-web', 'do not serve the dashboard')
     .option('--index <kind>', 'item index: auto (brute below 20,000 items, else HNSW), hnsw or brute', 'auto')
     .option('--log-all-impressions', 'log every served list as an impression, not only those of A/B arms')
-    .option('--allow-remote', 'fetch http(s) media of new items');
+    .option('--allow-remote', 'fetch http(s) media of new items')
+    .option('--cors <origins>', 'origins allowed to call the API from a browser, comma-separated, or *');
 }
 
 /** Stops the server on SIGINT/SIGTERM. */

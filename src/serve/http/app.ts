@@ -10,6 +10,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { matchedRoutes } from 'hono/route';
 import type { ServerContext } from './context.js';
 import { sendError, validationError } from './errors.js';
@@ -28,6 +29,8 @@ export interface AppOptions {
   webRoot?: string | false;
   /** Write request logs to the store (default true). */
   logRequests?: boolean;
+  /** Origins allowed to call the API from a browser (CORS); "*" for any. Default: none. */
+  corsOrigins?: string[];
 }
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
@@ -111,6 +114,17 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
         413,
       ),
   });
+  if (o.corsOrigins && o.corsOrigins.length > 0) {
+    const origins = o.corsOrigins;
+    const policy = cors({
+      origin: origins.includes('*') ? '*' : origins,
+      allowHeaders: ['Content-Type', 'X-API-Key'],
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      maxAge: 600,
+    });
+    app.use('/v1/*', policy);
+    app.use('/api/*', policy);
+  }
   app.use('/v1/*', limit);
   app.use('/api/*', limit);
 
