@@ -113,7 +113,7 @@ export class Graph {
 
   relu(x: Tensor): Tensor {
     const y = this.out(x.rows, x.cols, [x]);
-    for (let i = 0; i < x.size; i++) y.data[i] = x.data[i]! > 0 ? x.data[i]! : 0;
+    for (let i = 0; i < x.size; i++) y.data[i] = Math.max(x.data[i]!, 0);
     return this.record(y, () => {
       const gy = y.grad;
       if (!gy || !x.requiresGrad) return;

@@ -235,7 +235,9 @@ export class Fusion extends FactorRecommender {
   ): Tensor {
     const M = s.tower.M;
     const rowOfItem = new Map<number, number>();
-    towerItems.forEach((i, r) => rowOfItem.set(i, r));
+    towerItems.forEach((i, r) => {
+      rowOfItem.set(i, r);
+    });
     const rows: number[] = [];
     const seen = new Set<number>();
     for (const i of pos) {

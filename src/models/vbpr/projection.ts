@@ -5,13 +5,58 @@
  * ∂E += Σ_s gc_s ⊗ f_{items[s]}, ∂b += Σ_s gc_s. Both are register-blocked (four rows of E by two
  * items forward, two rows by four items backward) so that each loaded value feeds several
  * multiply-adds; V8 does not vectorise, and these loops are most of VBPR's training time.
+ * Products above a small size run as WebAssembly SIMD matrix products (nn/gemm) on the gathered
+ * feature rows instead.
  */
+import { gemm } from '../../nn/gemm.js';
 
 /**
  * out[oo + s·stride + k] = b[k] + <E[k], X[items[s]]> for s < count, k < d (E is d x F, X is
  * rows x F, both row-major).
  */
 export function projectRows(
+  E: Float32Array,
+  b: Float32Array,
+  d: number,
+  F: number,
+  X: Float32Array,
+  items: Int32Array,
+  count: number,
+  out: Float32Array,
+  oo: number,
+  stride: number,
+): void {
+  if (count * d * F < SIMD_MIN_WORK) {
+    projectRowsJs(E, b, d, F, X, items, count, out, oo, stride);
+    return;
+  }
+  const rows = gatherRows(X, F, items, count);
+  const tmp = scratch(count * d, 1);
+  gemm(rows, E, tmp, count, F, d, { transB: true });
+  for (let s = 0; s < count; s++) {
+    const o = oo + s * stride;
+    for (let k = 0; k < d; k++) out[o + k] = b[k]! + tmp[s * d + k]!;
+  }
+}
+
+/** Below this many multiply-adds the register-blocked JS loops are used. */
+const SIMD_MIN_WORK = 65_536;
+
+const buffers: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+/** A reused scratch buffer (slot 0: gathered feature rows, slot 1: products) of at least n floats. */
+function scratch(n: number, slot: number): Float32Array {
+  if (buffers[slot]!.length < n) buffers[slot] = new Float32Array(n);
+  return buffers[slot]!.subarray(0, n);
+}
+
+function gatherRows(X: Float32Array, F: number, items: Int32Array, count: number): Float32Array {
+  const rows = scratch(count * F, 0);
+  for (let s = 0; s < count; s++) rows.set(X.subarray(items[s]! * F, (items[s]! + 1) * F), s * F);
+  return rows;
+}
+
+/** The JS path of {@link projectRows}. */
+export function projectRowsJs(
   E: Float32Array,
   b: Float32Array,
   d: number,
@@ -82,6 +127,28 @@ export function projectRows(
 
 /** GE[k] += Σ_s G[s·d + k] · X[items[s]] and Gb[k] += Σ_s G[s·d + k], for k < d, s < count. */
 export function projectionGradient(
+  G: Float32Array,
+  d: number,
+  F: number,
+  X: Float32Array,
+  items: Int32Array,
+  count: number,
+  GE: Float32Array,
+  Gb: Float32Array,
+): void {
+  if (count * d * F < SIMD_MIN_WORK) {
+    projectionGradientJs(G, d, F, X, items, count, GE, Gb);
+    return;
+  }
+  for (let s = 0; s < count; s++) {
+    for (let k = 0; k < d; k++) Gb[k]! += G[s * d + k]!;
+  }
+  const rows = gatherRows(X, F, items, count);
+  gemm(G, rows, GE, d, count, F, { transA: true, accumulate: true });
+}
+
+/** The JS path of {@link projectionGradient}. */
+export function projectionGradientJs(
   G: Float32Array,
   d: number,
   F: number,

@@ -140,6 +140,33 @@ describe('vbpr', () => {
     expect(pv).toBeGreaterThan(pb + 0.4);
   });
 
+  it('explains items by part and scores a new item from its content, also after save/load', async () => {
+    const m = new Vbpr({ dim: 8, lr: 0.01, batchSize: 64 });
+    await m.fit(data, { seed: 2, maxEpochs: 4 });
+    const k = m.scoringKernel();
+    if (k.kind !== 'dot') throw new Error('expected a dot kernel');
+    const cold = nItems - 3;
+    for (const item of [1, cold]) {
+      const parts = m.explainItem(item);
+      expect(parts.map((p) => p.name)).toEqual(['collaborative', 'text', 'noise', 'bias']);
+      for (let j = 0; j < k.dim; j++) {
+        expect(parts.reduce((s, p) => s + p.vector[j]!, 0)).toBeCloseTo(k.itemFactors[item * k.dim + j]!, 4);
+      }
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'vbpr-explain-'));
+    dirs.push(dir);
+    await m.save(dir);
+    const back = (await loadModel(dir)) as Vbpr;
+    expect(back.explainItem(cold)).toEqual(m.explainItem(cold));
+    const row = (name: string) => {
+      const mod = data.modalities.find((x) => x.name === name)!;
+      return mod.data.slice(cold * mod.dim, (cold + 1) * mod.dim);
+    };
+    const v = back.contentItemVector({ text: row('text'), noise: row('noise') });
+    for (let j = 0; j < k.dim; j++) expect(v[j]).toBeCloseTo(k.itemFactors[cold * k.dim + j]!, 4);
+    expect(() => back.contentItemVector({ text: new Float32Array(1) })).toThrow(/expects 6/);
+  });
+
   it('is deterministic: same seed, identical scores; another seed differs', async () => {
     const scores = async (seed: number): Promise<number[]> => {
       const m = new Vbpr({ dim: 4, batchSize: 50, normalize: 'standard' });

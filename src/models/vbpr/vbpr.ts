@@ -17,15 +17,15 @@
  * normalisation (featureShift, featureScale; see ./features) are saved alongside for inspection
  * or to project new items' features, but are not needed (nor read) on load.
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, NotFittedError } from '../../errors.js';
 import { xavierNormal, xavierUniform } from '../../training/init.js';
 import { type ParamsOf, validateParams } from '../../training/params.js';
 import { TripleSampler } from '../../training/sampler.js';
 import { runEpochs } from '../../training/trainer.js';
 import { Rng } from '../../util/rng.js';
-import { writeArtifact } from '../artifact.js';
+import { readArtifact, writeArtifact } from '../artifact.js';
 import { FactorRecommender } from '../factor-base.js';
-import type { FitOptions, FitReport, TrainingData } from '../recommender.js';
+import type { FitOptions, FitReport, ItemVectorPart, TrainingData } from '../recommender.js';
 import { buildItemFeatures, type ItemFeatures, selectModalities } from './features.js';
 import { projectRows } from './projection.js';
 import { VbprStepper, type VbprTables } from './vbpr-core.js';
@@ -69,11 +69,24 @@ function resolveParams(raw: Record<string, unknown>): VbprParams {
   return { ...validateParams('vbpr', rest, VBPR_PARAMS), modalities };
 }
 
+interface ContentState {
+  names: string[];
+  dims: number[];
+  shift: Float32Array;
+  scale: Float32Array;
+  projection: Float32Array;
+  projectionBias: Float32Array;
+}
+
 /** Visual (here: multimodal) Bayesian Personalized Ranking. */
 export class Vbpr extends FactorRecommender {
   readonly name = 'vbpr';
   declare readonly params: Readonly<VbprParams>;
   private trained: { tables: VbprTables; features: ItemFeatures } | undefined;
+  /** What contentItemVector needs, from training or from a saved artifact. */
+  private content: ContentState | undefined;
+  /** Additive parts of every item's scoring vector (explanations), computed on first use. */
+  private parts: { name: string; table: Float32Array }[] | undefined;
 
   constructor(params: Record<string, unknown> = {}) {
     super(resolveParams(params));
@@ -113,6 +126,14 @@ export class Vbpr extends FactorRecommender {
     refresh();
     this.fingerprint = data.fingerprint;
     this.trained = { tables, features };
+    this.content = {
+      names: features.names,
+      dims: features.dims,
+      shift: features.shift,
+      scale: features.scale,
+      projection: tables.projection,
+      projectionBias: tables.projectionBias,
+    };
     this.setFactors({ dim: 2 * d, userFactors: tables.user, itemFactors });
     return runEpochs(options, () => {
       let loss = 0;
@@ -122,6 +143,7 @@ export class Vbpr extends FactorRecommender {
         batches++;
       }
       refresh();
+      this.parts = undefined;
       this.factorsUpdated();
       return batches > 0 ? loss / batches : Number.NaN;
     });
@@ -146,6 +168,7 @@ export class Vbpr extends FactorRecommender {
         featureScale: features.scale,
       });
     }
+    for (const { name, table } of this.explanationParts() ?? []) tables[`part:${name}`] = table;
     await writeArtifact(
       dir,
       { model: this.name, params: { ...this.params }, dims, fingerprint: this.fingerprint },
@@ -153,9 +176,111 @@ export class Vbpr extends FactorRecommender {
     );
   }
 
-  /** Loads a saved VBPR model (scoring tables only), checking the dataset fingerprint when given. */
+  /**
+   * Loads a saved VBPR model, checking the dataset fingerprint when given: the scoring tables,
+   * and, when saved, the projection with the feature normalisation (for contentItemVector) and
+   * the explanation parts.
+   */
   static async load(dir: string, fingerprint?: string): Promise<Vbpr> {
     const loaded = await FactorRecommender.loadFactors(dir, 'vbpr', fingerprint);
-    return new Vbpr(loaded.manifest.params).restore(loaded);
+    const model = new Vbpr(loaded.manifest.params).restore(loaded);
+    const { tables, manifest } = await readArtifact(dir, { model: 'vbpr' });
+    const f32 = (name: string) =>
+      tables[name] instanceof Float32Array ? (tables[name] as Float32Array) : undefined;
+    const names = Object.keys(manifest.dims)
+      .filter((k) => k.startsWith('feature:'))
+      .map((k) => k.slice(8));
+    const projection = f32('projection');
+    const projectionBias = f32('projectionBias');
+    const shift = f32('featureShift');
+    const scale = f32('featureScale');
+    if (names.length > 0 && projection && projectionBias && shift && scale) {
+      model.content = {
+        names,
+        dims: names.map((n) => manifest.dims[`feature:${n}`]!),
+        shift,
+        scale,
+        projection,
+        projectionBias,
+      };
+    }
+    const partNames = Object.keys(tables).filter((k) => k.startsWith('part:'));
+    if (partNames.length > 0) model.parts = partNames.map((k) => ({ name: k.slice(5), table: f32(k)! }));
+    return model;
+  }
+
+  /** Parts: "collaborative" [γ_i ; 0], one per modality [0 ; E_m f_i,m], "bias" [0 ; b]. */
+  private explanationParts(): { name: string; table: Float32Array }[] | undefined {
+    if (this.parts) return this.parts;
+    if (!this.trained) return undefined;
+    const { tables, features } = this.trained;
+    const d = this.params.dim;
+    const n = this.nItems;
+    const F = features.dim;
+    const f = this.getFactors();
+    const collab = new Float32Array(n * 2 * d);
+    const bias = new Float32Array(n * 2 * d);
+    for (let i = 0; i < n; i++) {
+      collab.set(f.itemFactors.subarray(i * 2 * d, i * 2 * d + d), i * 2 * d);
+      bias.set(tables.projectionBias, i * 2 * d + d);
+    }
+    const parts = [{ name: 'collaborative', table: collab }];
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const zero = new Float32Array(d);
+    let col = 0;
+    features.names.forEach((name, m) => {
+      const w = features.dims[m]!;
+      const only = new Float32Array(features.data.length);
+      for (let i = 0; i < n; i++) only.set(features.data.subarray(i * F + col, i * F + col + w), i * F + col);
+      const table = new Float32Array(n * 2 * d);
+      projectRows(tables.projection, zero, d, F, only, all, n, table, d, 2 * d);
+      parts.push({ name, table });
+      col += w;
+    });
+    parts.push({ name: 'bias', table: bias });
+    this.parts = parts;
+    return parts;
+  }
+
+  explainItem(item: number): ItemVectorPart[] {
+    const parts = this.explanationParts();
+    if (!parts)
+      throw new NotFittedError('vbpr: explanations need a trained model or one saved with its parts');
+    const w = 2 * this.params.dim;
+    return parts.map(({ name, table }) => ({ name, vector: table.slice(item * w, (item + 1) * w) }));
+  }
+
+  contentItemVector(features: Readonly<Record<string, Float32Array | undefined>>): Float32Array {
+    const c = this.content;
+    if (!c)
+      throw new NotFittedError(
+        'vbpr: contentItemVector needs a trained model or one saved with its projection',
+      );
+    const d = this.params.dim;
+    const F = c.dims.reduce((a, b) => a + b, 0);
+    const x = new Float32Array(F);
+    let col = 0;
+    c.names.forEach((name, m) => {
+      const w = c.dims[m]!;
+      const raw = features[name];
+      if (raw) {
+        if (raw.length !== w) {
+          throw new InvalidArgumentError(
+            `vbpr: feature "${name}" has ${raw.length} values, the model expects ${w}`,
+          );
+        }
+        let rowScale = 1;
+        if (this.params.normalize === 'l2') {
+          let s = 0;
+          for (const v of raw) s += v * v;
+          rowScale = s > 0 ? 1 / Math.sqrt(s) : 0;
+        }
+        for (let k = 0; k < w; k++) x[col + k] = (raw[k]! * rowScale - c.shift[col + k]!) * c.scale[col + k]!;
+      }
+      col += w;
+    });
+    const out = new Float32Array(2 * d);
+    projectRows(c.projection, c.projectionBias, d, F, x, Int32Array.of(0), 1, out, d, 2 * d);
+    return out;
   }
 }
