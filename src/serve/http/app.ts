@@ -58,6 +58,7 @@ function routeOf(c: Context): string {
 /** The user a request is about (for request logs and their deletion with the user). */
 function userOf(c: Context): string | undefined {
   const p = c.req.param() as Record<string, string>;
+  if (p.id !== undefined && c.req.path.startsWith('/v1/users/')) return p.id;
   return p.userId ?? c.req.query('user-id') ?? undefined;
 }
 
@@ -87,7 +88,8 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
     metrics.requests.inc({ method, route: r, status: String(c.res.status) });
     metrics.latency.observe({ method, route: r }, seconds);
     if (logRequests && (path.startsWith('/v1/') || path.startsWith('/api/')) && !path.includes('/health/')) {
-      const user = userOf(c);
+      // a deletion (or a lookup of a deleted user) must not leave a fresh trace of the user
+      const user = method === 'DELETE' || c.res.status === 404 ? undefined : userOf(c);
       void engine.store.logRequests([
         {
           time: Date.now() / 1000,
