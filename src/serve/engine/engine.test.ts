@@ -177,6 +177,34 @@ describe('Engine with a trained model', () => {
     await engine.close();
   });
 
+  it('gives new items a VBPR vector from their text at once, and explains by modality', async () => {
+    const engine = await Engine.open(store);
+    await engine.upsertItems(items(40));
+    await engine.addFeedback(feedback(60, 40, 7));
+    const out = await trainVersion(store, {
+      model: 'vbpr',
+      params: { dim: 8, lr: 0.05, batchSize: 64 },
+      epochs: 10,
+      patience: 3,
+      seed: 3,
+    });
+    await engine.activate(out.version);
+    const rec = engine.recommend('u1', { n: 3, explain: true });
+    expect(rec.source).toBe('model');
+    for (const it of rec.items) {
+      const e = it.explanation!;
+      expect(Object.keys(e.modalities)).toContain('text');
+      const sum = e.collaborative + e.bias + Object.values(e.modalities).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(it.score, 4);
+    }
+    await engine.upsertItems([{ ...items(2)[1]!, id: 'fresh', categories: ['fresh'] }]);
+    const fresh = engine.recommend('u1', { n: 3, category: 'fresh', explain: true });
+    expect(fresh.source).toBe('model');
+    expect(fresh.items.map((i) => i.id)).toEqual(['fresh']);
+    expect(fresh.items[0]!.explanation!.modalities.content).toBeCloseTo(fresh.items[0]!.score, 4);
+    await engine.close();
+  });
+
   it('reloads the active version and persisted fold-ins after a restart', async () => {
     const engine = await Engine.open(store);
     await engine.upsertItems(items(20));
