@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Interactions } from '../data/interactions.js';
 import type { InteractionLog } from '../data/log.js';
 import { Rng } from '../util/rng.js';
-import { TripleSampler } from './sampler.js';
+import { interactedItems, TripleSampler } from './sampler.js';
 
 /** A random sparse matrix with every user active. */
 function randomMatrix(nUsers: number, nItems: number, perUser: number, seed: number): Interactions {
@@ -90,5 +90,25 @@ describe('TripleSampler', () => {
     expect(() => new TripleSampler(full, { seed: 1 })).toThrow(/all 3 items/);
     expect(() => new TripleSampler(train, { seed: 1, negatives: 0 })).toThrow(/negatives/);
     expect(() => [...new TripleSampler(train, { seed: 1 }).epoch(0)]).toThrow(/batchSize/);
+  });
+
+  it('draws negatives only from a pool when given one (cold-start training)', () => {
+    const m = randomMatrix(30, 50, 4, 9);
+    const pool = interactedItems(m);
+    expect(pool.length).toBeLessThan(50);
+    const inPool = new Set(pool);
+    const s = new TripleSampler(m, { seed: 2, negatives: 3, negativePool: pool });
+    let count = 0;
+    for (const b of s.epoch(16)) {
+      for (let k = 0; k < b.size * 3; k++) {
+        expect(inPool.has(b.neg[k]!)).toBe(true);
+        count++;
+      }
+    }
+    expect(count).toBe(m.nnz * 3);
+    expect(() => new TripleSampler(m, { seed: 1, negativePool: new Int32Array(0) })).toThrow(/empty/);
+    // a user who has every pool item cannot get a negative
+    const row = Int32Array.from({ length: m.indptr[1]! - m.indptr[0]! }, (_, k) => m.indices[k]!);
+    expect(() => new TripleSampler(m, { seed: 1, negativePool: row })).toThrow(/every item/);
   });
 });

@@ -34,6 +34,12 @@ export interface TripleSamplerOptions {
    */
   part?: number;
   parts?: number;
+  /**
+   * Items negatives are drawn from (default: all items). Cold-start training passes the items
+   * with training interactions, so that held-out new items are never shown to the model as
+   * negatives (in production they do not exist yet at training time).
+   */
+  negativePool?: Int32Array;
 }
 
 /**
@@ -81,16 +87,34 @@ export class TripleSampler {
       this.pairUsers.fill(u, from, to);
     }
     this.order = new Int32Array(train.nnz);
+    if (options.negativePool) {
+      const pool = options.negativePool;
+      if (pool.length === 0) throw new InvalidArgumentError('negativePool is empty');
+      const inPoolMask = new Uint8Array(train.nItems);
+      for (const i of pool) inPoolMask[i] = 1;
+      for (let u = 0; u < train.nUsers; u++) {
+        let inPool = 0;
+        for (let k = train.indptr[u]!; k < train.indptr[u + 1]!; k++)
+          inPool += inPoolMask[train.indices[k]!]!;
+        if (train.indptr[u + 1]! > train.indptr[u]! && inPool >= pool.length) {
+          throw new InvalidArgumentError(`user ${u} interacted with every item of the negative pool`);
+        }
+      }
+      this.pool = pool;
+    }
   }
+
+  private readonly pool: Int32Array | undefined;
 
   /** Draws one item the user has not interacted with in train (uniform, by rejection). */
   sampleNegative(user: number): number {
     const { indptr, indices, nItems } = this.train;
     const from = indptr[user]!;
     const to = indptr[user + 1]! - 1;
+    const pool = this.pool;
     for (;;) {
-      const j = (this.rng.nextU32() / 4294967296) * nItems;
-      const item = j | 0;
+      const j = (this.rng.nextU32() / 4294967296) * (pool ? pool.length : nItems);
+      const item = pool ? pool[j | 0]! : j | 0;
       // Binary search in the user's sorted row.
       let lo = from;
       let hi = to;
@@ -151,4 +175,15 @@ export class TripleSampler {
       };
     }
   }
+}
+
+/** The items with at least one training interaction (the negative pool of cold-start training). */
+export function interactedItems(train: Interactions): Int32Array {
+  const seen = new Uint8Array(train.nItems);
+  for (let k = 0; k < train.nnz; k++) seen[train.indices[k]!] = 1;
+  const out: number[] = [];
+  seen.forEach((w, i) => {
+    if (w) out.push(i);
+  });
+  return Int32Array.from(out);
 }

@@ -25,7 +25,7 @@ import { DenseAdam } from '../../nn/adam.js';
 import { Graph } from '../../nn/graph.js';
 import { Param, Tensor } from '../../nn/tensor.js';
 import { xavierUniform } from '../../training/init.js';
-import { TripleSampler } from '../../training/sampler.js';
+import { interactedItems, TripleSampler } from '../../training/sampler.js';
 import { runEpochs } from '../../training/trainer.js';
 import { Rng } from '../../util/rng.js';
 import { readArtifact, writeArtifact } from '../artifact.js';

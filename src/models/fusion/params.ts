@@ -43,6 +43,8 @@ export const FUSION_PARAMS = {
   fusionLayers: { type: 'int', default: 2, min: 1, max: 8 },
   heads: { type: 'int', default: 2, min: 1 },
   batchSize: { type: 'int', default: 2048, min: 1 },
+  /** Negatives drawn from all items (MMRec) or only from items with training interactions (cold-start training). */
+  negativeItems: { type: 'choice', default: 'all', choices: ['all', 'warm'] },
   /** 'content': items without training interactions are scored from content only (ID part zeroed). */
   coldItems: { type: 'choice', default: 'content', choices: ['content', 'learned'] },
 } as const;

@@ -20,7 +20,7 @@
 import { InvalidArgumentError, NotFittedError } from '../../errors.js';
 import { xavierNormal, xavierUniform } from '../../training/init.js';
 import { type ParamsOf, validateParams } from '../../training/params.js';
-import { TripleSampler } from '../../training/sampler.js';
+import { interactedItems, TripleSampler } from '../../training/sampler.js';
 import { runEpochs } from '../../training/trainer.js';
 import { Rng } from '../../util/rng.js';
 import { readArtifact, writeArtifact } from '../artifact.js';
@@ -45,6 +45,8 @@ export const VBPR_PARAMS = {
   normalize: { type: 'choice', default: 'l2', choices: ['l2', 'standard', 'none'] },
   /** 'content': cold items score from E f_i only; 'learned': keep their (negative-only) γ_i. */
   coldItems: { type: 'choice', default: 'content', choices: ['content', 'learned'] },
+  /** Negatives from all items (MMRec) or only from items with training interactions (cold-start training). */
+  negativeItems: { type: 'choice', default: 'all', choices: ['all', 'warm'] },
 } as const;
 
 export type VbprParams = ParamsOf<typeof VBPR_PARAMS> & {
@@ -107,10 +109,13 @@ export class Vbpr extends FactorRecommender {
       projection: xavierNormal(d, F, rng),
       projectionBias: new Float32Array(d),
     };
-    const sampler = new TripleSampler(train, { seed: rng.nextU32() | 0 });
-    const stepper = new VbprStepper(tables, features.data, { dim: d, lr: p.lr, reg: p.reg });
     const warm = new Uint8Array(nItems);
     for (let k = 0; k < train.nnz; k++) warm[train.indices[k]!] = 1;
+    const sampler = new TripleSampler(train, {
+      seed: rng.nextU32() | 0,
+      ...(p.negativeItems === 'warm' ? { negativePool: interactedItems(train) } : {}),
+    });
+    const stepper = new VbprStepper(tables, features.data, { dim: d, lr: p.lr, reg: p.reg });
     const zeroCold = p.coldItems === 'content';
     const itemFactors = new Float32Array(nItems * 2 * d);
     const all = Int32Array.from({ length: nItems }, (_, i) => i);
