@@ -205,6 +205,15 @@ describe('fusion', () => {
     expect(() => back.contentItemVector({ text: new Float32Array(2) })).toThrow(/expects 6/);
   });
 
+  it('negativeItems "warm" never shows cold items to training as negatives', async () => {
+    const run = async (negativeItems: string) => {
+      const m = new Fusion({ ...base, itemId: 'off', negativeItems });
+      const r = await m.fit(data, { seed: 3, maxEpochs: 2 });
+      return r.losses;
+    };
+    expect(await run('warm')).not.toEqual(await run('all'));
+  });
+
   it('rejects bad parameters with the valid choices', () => {
     expect(() => new Fusion({ fusion: 'sum' })).toThrow(InvalidArgumentError);
     expect(() => new Fusion({ fusion: 'sum' })).toThrow(/concat.*weighted.*attention.*transformer/);

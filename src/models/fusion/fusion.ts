@@ -116,6 +116,7 @@ export class Fusion extends FactorRecommender {
         : new TripleSampler(train, {
             seed: rng.nextU32() | 0,
             negatives: p.loss === 'bce' ? p.negatives : 1,
+            ...(p.negativeItems === 'warm' ? { negativePool: interactedItems(train) } : {}),
           });
     const pairOrder = p.loss === 'mse' ? Int32Array.from({ length: train.nnz }, (_, k) => k) : undefined;
     const pairUsers = new Int32Array(train.nnz);
