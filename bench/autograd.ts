@@ -67,7 +67,7 @@ const tNeg = tf.tensor1d(neg, 'int32');
 const gatherRows = tf.customGrad((table, index, save) => {
   const t = table as tf.Tensor2D;
   const i = index as tf.Tensor1D;
-  save([i]);
+  (save as tf.GradSaveFunc)([i]);
   return {
     value: tf.gather(t, i),
     gradFunc: (dy, saved) => {

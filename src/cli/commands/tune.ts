@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError, InvalidInputError, NotFoundError } from '../../errors.js';
 import { loadDataset } from '../../experiment/dataset-spec.js';
-import { textTable } from '../../experiment/report.js';
+import { formatLearned, textTable } from '../../experiment/report.js';
 import { parseSearchSpace, type SearchSpace, type TuneResult, tune } from '../../experiment/tune.js';
 import { progressEnabled } from '../../util/progress.js';
 
@@ -103,6 +103,7 @@ export function formatTune(r: TuneResult): string {
         [[r.model, ...keys.map((k) => fmt(m[k])), `${r.test.bestEpoch}/${r.test.epochs}`]],
       ),
     );
+    if (r.test.learned) parts.push(`learned by the chosen configuration: ${formatLearned(r.test.learned)}`);
   } else {
     parts.push('', 'test split not evaluated (--no-test)');
   }
