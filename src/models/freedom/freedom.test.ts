@@ -138,6 +138,36 @@ describe('Freedom', () => {
     expect(coldPrecision(m)).toBeGreaterThan(0.8);
   });
 
+  it("scores cold items as the mean of their warm neighbours' rows with coldItems 'neighbours'", async () => {
+    const { m } = await trained({ coldItems: 'neighbours' }, 20);
+    expect(coldPrecision(m)).toBeGreaterThan(0.8);
+    const kernel = m.scoringKernel();
+    if (kernel.kind !== 'dot') throw new Error('expected a dot kernel');
+    // Cold items' rows are as large as warm ones' (they compete with warm items in a ranking).
+    const norm = (i: number) => Math.hypot(...kernel.itemFactors.subarray(i * 16, (i + 1) * 16));
+    let warmNorm = 0;
+    let coldNorm = 0;
+    for (let i = 0; i < WARM; i++) warmNorm += norm(i) / WARM;
+    for (let i = WARM; i < nItems; i++) coldNorm += norm(i) / (nItems - WARM);
+    expect(coldNorm).toBeGreaterThan(0.5 * warmNorm);
+    // Explanations: no collaborative part for a cold item, the parts still sum to its row.
+    const parts = m.explainItem(WARM + 2);
+    for (let j = 0; j < 16; j++) {
+      expect(parts[0]!.vector[j]).toBeCloseTo(0, 6);
+      expect(parts[1]!.vector[j]! + parts[2]!.vector[j]!).toBeCloseTo(
+        kernel.itemFactors[(WARM + 2) * 16 + j]!,
+        6,
+      );
+    }
+    // A new item like topic 1 scores like topic-1 items.
+    const raw = new Float32Array(6);
+    raw[1] = 2;
+    const v = m.contentItemVector({ text: raw });
+    let dot = 0;
+    for (let j = 0; j < 16; j++) dot += v[j]! * kernel.itemFactors[1 * 16 + j]!;
+    expect(dot).toBeGreaterThan(0);
+  });
+
   it('gives the same numbers for the same seed and on 1 and 2 threads', async () => {
     const a = await trained({ reg: 0.01, threads: 1 }, 3);
     const b = await trained({ reg: 0.01, threads: 2 }, 3);
@@ -207,7 +237,7 @@ describe('Freedom', () => {
   });
 
   it('saves and loads the scoring tables, explanations and content scoring', async () => {
-    const { m } = await trained({ normalize: 'standard', reg: 0.001 }, 2);
+    const { m } = await trained({ normalize: 'standard', reg: 0.001, coldItems: 'neighbours' }, 2);
     const dir = await mkdtemp(join(tmpdir(), 'freedom-'));
     dirs.push(dir);
     await m.save(dir);

@@ -16,7 +16,8 @@
  *
  * Items without training interactions are scored from content through S: h_i averages the ID
  * embeddings of their content neighbours (coldItems 'content' leaves out their own, untrained
- * embedding). explainItem splits an item's scoring row into the collaborative part F_i and one
+ * embedding; 'neighbours' scores them as the S-weighted mean of their warm neighbours' full
+ * scoring rows). explainItem splits an item's scoring row into the collaborative part F_i and one
  * part per modality, w_m (S_m S^{L-1} V0)_i; contentItemVector scores a new item from its raw
  * features through the same neighbour average.
  *
@@ -50,8 +51,13 @@ interface ContentState {
   features: Float32Array[];
   shift: Float32Array[];
   scale: Float32Array[];
-  /** S^{L-1} V̂0 (nItems x dim): what a new item's neighbours contribute. */
+  /**
+   * What a new item's neighbours contribute (nItems x dim): S^{L-1} V̂0, or with coldItems
+   * 'neighbours' the warm items' scoring rows (cold rows zero), averaged over the warm neighbours
+   * only (renormalise).
+   */
   base: Float32Array;
+  renormalise: boolean;
   /** Modality k's share of every item's scoring row (nItems x dim). */
   parts: Float32Array[];
 }
@@ -128,6 +134,7 @@ export class Freedom extends FactorRecommender {
           shift: feats.map((f) => f.shift),
           scale: feats.map((f) => f.scale),
           base: new Float32Array(0),
+          renormalise: false,
           parts: [],
         };
         const itemFactors = this.scoringRows(fin.items, fin.v0, warm, itemGraph, partGraphs, content);
@@ -152,8 +159,10 @@ export class Freedom extends FactorRecommender {
   }
 
   /**
-   * Item scoring rows F̂_i + Σ_m w_m (S_m S^{L-1} V̂0)_i, where with coldItems 'content' the rows of
-   * items without training interactions are zeroed in F̂ and V̂0. Fills content.base and .parts.
+   * Item scoring rows F̂_i + Σ_m w_m (S_m S^{L-1} V̂0)_i. With coldItems 'content' or 'neighbours'
+   * the rows of items without training interactions are zeroed in F̂ and V̂0; with 'neighbours' a
+   * cold item's row is then the S-weighted mean of its warm neighbours' rows. Fills content.base
+   * (what a new item's neighbours contribute), .renormalise and .parts.
    */
   private scoringRows(
     finals: Float32Array,
@@ -165,27 +174,52 @@ export class Freedom extends FactorRecommender {
   ): Float32Array {
     const d = this.params.dim;
     const L = this.params.mmLayers;
+    const mode = this.params.coldItems;
     const nItems = warm.length;
     const out = finals.slice();
     const vhat = v0.slice();
-    if (this.params.coldItems === 'content') {
+    if (mode !== 'learned') {
       for (let i = 0; i < nItems; i++) {
         if (warm[i]) continue;
         out.fill(0, i * d, (i + 1) * d);
         vhat.fill(0, i * d, (i + 1) * d);
       }
     }
-    if (L === 0) {
-      for (let k = 0; k < out.length; k++) out[k]! += vhat[k]!;
-      content.base = new Float32Array(nItems * d);
-      content.parts = partGraphs.map(() => new Float32Array(nItems * d));
-      return out;
-    }
     let base: Float32Array = vhat;
     for (let s = 1; s < L; s++) base = spmm(graph, base, d);
-    content.base = base;
-    content.parts = partGraphs.map((g) => spmm(g, base, d));
+    content.parts = partGraphs.map((g) => (L === 0 ? new Float32Array(nItems * d) : spmm(g, base, d)));
+    if (L === 0) for (let k = 0; k < out.length; k++) out[k]! += vhat[k]!;
     for (const part of content.parts) for (let k = 0; k < out.length; k++) out[k]! += part[k]!;
+    content.base = base;
+    content.renormalise = false;
+    if (mode !== 'neighbours' || L === 0) return out;
+    // Cold rows: the mean of the warm neighbours' full rows, split by modality graph.
+    const warmRows = out.slice();
+    content.base = warmRows;
+    content.renormalise = true;
+    const newParts = content.parts.map((p) => p.slice());
+    for (let i = 0; i < nItems; i++) {
+      if (warm[i]) continue;
+      let denom = 0;
+      for (let k = graph.indptr[i]!; k < graph.indptr[i + 1]!; k++)
+        if (warm[graph.indices[k]!]) denom += graph.values[k]!;
+      out.fill(0, i * d, (i + 1) * d);
+      for (const part of newParts) part.fill(0, i * d, (i + 1) * d);
+      if (!(denom > 0)) continue;
+      for (let k = graph.indptr[i]!; k < graph.indptr[i + 1]!; k++) {
+        const j = graph.indices[k]!;
+        if (!warm[j]) continue;
+        partGraphs.forEach((g, m) => {
+          const w = g.values[k]! / denom;
+          const part = newParts[m]!;
+          for (let c = 0; c < d; c++) {
+            part[i * d + c]! += w * warmRows[j * d + c]!;
+            out[i * d + c]! += w * warmRows[j * d + c]!;
+          }
+        });
+      }
+    }
+    content.parts = newParts;
     return out;
   }
 
@@ -214,7 +248,8 @@ export class Freedom extends FactorRecommender {
   /**
    * The scoring row of a new item from its raw features: in each given modality its top-k
    * catalog neighbours by cosine (features normalised as in training), averaged over the item-item
-   * weights of the modalities given, applied to S^{L-1} V̂0 (no collaborative part).
+   * weights of the modalities given, applied to S^{L-1} V̂0 (no collaborative part); with coldItems
+   * 'neighbours', the weighted mean of the warm neighbours' scoring rows.
    */
   contentItemVector(features: Readonly<Record<string, Float32Array | undefined>>): Float32Array {
     const c = this.state();
@@ -261,14 +296,19 @@ export class Freedom extends FactorRecommender {
         `freedom: the new item has none of the modalities ${c.names.join(', ')} (or only zero rows)`,
       );
     }
+    let denom = 0;
     for (const { w, items, n, deg } of contributions) {
       // D^-1/2 A D^-1/2 with the new item's n neighbours and each neighbour's own degree.
       const scale = w / wsum / Math.sqrt(n * deg);
       for (let t = 0; t < n; t++) {
         const o = items[t]! * d;
+        // With renormalise, cold neighbours (zero rows) do not count.
+        if (c.renormalise && !c.base.subarray(o, o + d).some((x) => x !== 0)) continue;
+        denom += scale;
         for (let j = 0; j < d; j++) out[j]! += scale * c.base[o + j]!;
       }
     }
+    if (c.renormalise && denom > 0) for (let j = 0; j < d; j++) out[j]! /= denom;
     return out;
   }
 
@@ -296,6 +336,7 @@ export class Freedom extends FactorRecommender {
       itemFactors: f.itemFactors,
       base: c.base,
       weights: c.weights,
+      renormalise: Float32Array.of(c.renormalise ? 1 : 0),
     };
     c.names.forEach((name, k) => {
       dims[`modality:${name}`] = c.dims[k]!;
@@ -344,6 +385,7 @@ export class Freedom extends FactorRecommender {
       shift: dims.map((dm, k) => table(`shift${k}`, dm)),
       scale: dims.map((dm, k) => table(`scale${k}`, dm)),
       base: table('base', nItems * d),
+      renormalise: table('renormalise', 1)[0] === 1,
       parts: dims.map((_, k) => table(`part${k}`, nItems * d)),
     };
     return model;

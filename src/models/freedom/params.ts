@@ -18,7 +18,7 @@ export const FREEDOM_PARAMS = {
   /** LightGCN depth over the user-item graph (n_ui_layers). */
   uiLayers: { type: 'int', default: 2, min: 0, max: 16 },
   /** Share of training edges dropped by degree-sensitive pruning before each epoch (MMRec grid 0.8, 0.9). */
-  dropout: { type: 'number', default: 0.8, min: 0, max: 0.99 },
+  dropout: { type: 'number', default: 0.9, min: 0, max: 0.99 },
   /** Weight of the projected-feature BPR losses (reg_weight; MMRec grid 0, 1e-5, 1e-4, 1e-3). */
   reg: { type: 'number', default: 0, min: 0 },
   lr: { type: 'number', default: 0.001, min: 0, exclusiveMin: true },
@@ -27,10 +27,11 @@ export const FREEDOM_PARAMS = {
   normalize: { type: 'choice', default: 'none', choices: ['none', 'l2', 'standard'] },
   /**
    * Items without training interactions: 'learned' scores them as MMRec does (their own ID
-   * embedding, trained only as negatives and through neighbours); 'content' scores them from
-   * their item-item neighbours only (their own ID embedding left out).
+   * embedding, trained only as negatives and through neighbours, plus the neighbour average);
+   * 'content' from the neighbour average of ID embeddings only; 'neighbours' as the weighted mean
+   * of their warm content neighbours' scoring rows.
    */
-  coldItems: { type: 'choice', default: 'learned', choices: ['learned', 'content'] },
+  coldItems: { type: 'choice', default: 'learned', choices: ['learned', 'content', 'neighbours'] },
   threads: { type: 'int', default: 2, min: 1, max: 64 },
 } as const;
 

@@ -3,8 +3,9 @@
  * The LightGCN half of FREEDOM: final embeddings F = (1/(K+1)) Σ_{k=0..K} Â^k E0 over a user-item
  * graph Â that changes every epoch (the degree-pruned graph in training, the full graph for
  * scoring), and the exact backward dL/dE0 = (1/(K+1)) Σ_k Â^k G (Â symmetric), both by Horner's
- * rule as in models/lightgcn/propagation, whose WebAssembly kernels and thread team it reuses
- * (same kernels, same row ranges per thread, so results do not depend on the thread count).
+ * rule as in models/lightgcn/propagation, whose WebAssembly kernels it runs on FREEDOM's thread
+ * team (./team; each output row is computed by one thread with the same kernel, so results do not
+ * depend on the thread count).
  *
  * Differences from LightGCN's propagation: the graph is rewritten in place (its CSR arrays are
  * sized for the largest graph), and the Adam step adds a dense n-row gradient `dv` (through the
