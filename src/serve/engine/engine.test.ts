@@ -205,6 +205,24 @@ describe('Engine with a trained model', () => {
     await engine.close();
   });
 
+  it("refuses to store a version of a model it cannot serve, and stores fusion's learned weights", async () => {
+    const engine = await Engine.open(store);
+    await engine.upsertItems(items(40));
+    await engine.addFeedback(feedback(60, 40, 4));
+    const before = (await store.listModelVersions()).length;
+    await expect(trainVersion(store, { model: 'popularity', epochs: 1 })).rejects.toThrow(/cannot be served/);
+    expect((await store.listModelVersions()).length).toBe(before);
+    const out = await trainVersion(store, {
+      model: 'fusion',
+      params: { dim: 8, lr: 0.05, batchSize: 64 },
+      epochs: 3,
+      patience: 1,
+      seed: 4,
+    });
+    expect(Object.keys(out.report.modalityWeights as Record<string, number>)).toContain('text');
+    await engine.close();
+  });
+
   it('reloads the active version and persisted fold-ins after a restart', async () => {
     const engine = await Engine.open(store);
     await engine.upsertItems(items(20));

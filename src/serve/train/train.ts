@@ -17,7 +17,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Interactions } from '../../data/interactions.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, NotSupportedError } from '../../errors.js';
 import { buildSplit, runExperiment } from '../../experiment/experiment.js';
 import { parsePositiveRules } from '../../io/positive.js';
 import { createModel, getModel } from '../../models/registry.js';
@@ -160,8 +160,15 @@ export async function trainVersion(
     refit: refit ? { epochs: refitEpochs, seconds: refitSeconds, interactions: all.nnz } : null,
     dataTime,
   };
-  const weights = (model as { modalityWeights?: () => Record<string, number> }).modalityWeights?.();
+  const learned = model.describe?.() ?? {};
+  const weights = (learned.modalityWeights ?? learned.meanAttention) as Record<string, number> | undefined;
   if (weights) report.modalityWeights = weights;
+  if (Object.keys(learned).length > 0) report.learned = learned;
+  if (model.scoringKernel?.().kind !== 'dot') {
+    throw new NotSupportedError(
+      `model "${spec.model}" cannot be served: it has no dot-product scoring kernel (servable: models with user and item vectors, e.g. bpr, lightgcn, vbpr, freedom, fusion, mf-rating); nothing was stored`,
+    );
+  }
   const dir = await mkdtemp(join(tmpdir(), 'fusionrec-train-'));
   try {
     await model.save(dir);
