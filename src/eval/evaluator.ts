@@ -25,6 +25,8 @@ export interface RankingEvalOptions {
   workers?: number;
   /** Users scored per batch. */
   batch?: number;
+  /** Items no user may be recommended (masked like training items), e.g. all but the cold items. */
+  excludeItems?: Int32Array;
   /** Below this many user x item scores, stay on the main thread: starting threads costs more than the SIMD kernel needs for lfm2k-sized data. */
   minParallelWork?: number;
 }
@@ -77,6 +79,7 @@ export async function evaluateRanking(
     nItems,
     users: share(users),
     masks: masks.map((m) => ({ indptr: share(m.indptr), indices: share(m.indices) })),
+    ...(options.excludeItems ? { excluded: share(options.excludeItems) } : {}),
     target: { indptr: share(target.indptr), indices: share(target.indices) },
     ks,
     names: [...names],
@@ -156,14 +159,34 @@ function summarise(
   return { users, metrics, perUser, topLists: task.topLists, kMax, seconds: 0 };
 }
 
-/** Evaluates one part of a split the MMRec way: train items masked; valid items masked on test only when asked. */
-export function evaluateSplit(
+/**
+ * Evaluates one part of a split the MMRec way: train items masked; valid items masked on test
+ * only when asked. With `coldCandidates` on a cold-start split, only the held-out cold items are
+ * ranked (the usual cold-start protocol); otherwise every item is a candidate.
+ */
+export async function evaluateSplit(
   model: Recommender,
   split: Split,
   part: 'valid' | 'test',
-  options: RankingEvalOptions & { maskValid?: boolean } = {},
+  options: RankingEvalOptions & { maskValid?: boolean; coldCandidates?: boolean } = {},
 ): Promise<RankingEvalResult> {
   const masks = [split.train];
   if (part === 'test' && options.maskValid) masks.push(split.valid);
-  return evaluateRanking(model, split[part], masks, options);
+  let excludeItems = options.excludeItems;
+  if (options.coldCandidates) {
+    if (!split.coldItems) {
+      throw new InvalidArgumentError('cold candidates need a cold-start split (e.g. --split cold-start:0.1)');
+    }
+    const cold = new Uint8Array(split.train.nItems);
+    for (const i of split.coldItems) cold[i] = 1;
+    const warm: number[] = [];
+    cold.forEach((c, i) => {
+      if (!c) warm.push(i);
+    });
+    excludeItems = Int32Array.from(warm);
+  }
+  return evaluateRanking(model, split[part], masks, {
+    ...options,
+    ...(excludeItems ? { excludeItems } : {}),
+  });
 }

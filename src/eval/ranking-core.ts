@@ -21,6 +21,8 @@ export interface RankingTask {
   users: Int32Array;
   /** Items masked out of every user's ranking (training items, and validation items when asked). */
   masks: CsrArrays[];
+  /** Items masked out for every user (e.g. the warm items when only cold items are candidates). */
+  excluded?: Int32Array;
   /** The relevant (held-out) items per user. */
   target: CsrArrays;
   ks: number[];
@@ -58,6 +60,7 @@ export function evaluateRange(
       for (const m of task.masks) {
         for (let k = m.indptr[u]!; k < m.indptr[u + 1]!; k++) row[m.indices[k]!] = Number.NEGATIVE_INFINITY;
       }
+      if (task.excluded) for (const i of task.excluded) row[i] = Number.NEGATIVE_INFINITY;
       const tlo = tgt.indptr[u]!;
       const thi = tgt.indptr[u + 1]!;
       const relevant = tgt.indices.subarray(tlo, thi);

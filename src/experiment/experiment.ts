@@ -40,6 +40,8 @@ export interface ExperimentOptions {
    * sets false, so that choices are made on validation only and test is never looked at.
    */
   evaluateTest?: boolean;
+  /** On a cold-start split, rank only the held-out cold items (default: all items). */
+  coldCandidates?: boolean;
   /** Wall-clock time (ms since the epoch) after which iterative models stop at the end of their epoch. */
   deadline?: number;
   /** Per-epoch callback for logs and progress. */
@@ -114,10 +116,11 @@ export async function runExperiment(ds: Dataset, options: ExperimentOptions): Pr
   const split = buildSplit(ds, options.split, seed);
   const ks = options.ks ?? [10, 20];
   const validMetric = options.validMetric ?? 'recall@20';
-  const evalOpts: RankingEvalOptions & { maskValid?: boolean } = {
+  const evalOpts: RankingEvalOptions & { maskValid?: boolean; coldCandidates?: boolean } = {
     ks: [...new Set([...ks, 10, 20])].sort((a, b) => a - b),
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.maskValid === undefined ? {} : { maskValid: options.maskValid }),
+    ...(options.coldCandidates ? { coldCandidates: true } : {}),
   };
   const fp = interactionsFingerprint(ds.name, split.train);
   const results: ModelResult[] = [];
@@ -171,7 +174,7 @@ async function runOne(
     seed: number;
     validMetric: string;
     fingerprint: string;
-    evalOpts: RankingEvalOptions & { maskValid?: boolean };
+    evalOpts: RankingEvalOptions & { maskValid?: boolean; coldCandidates?: boolean };
   },
 ): Promise<ModelResult> {
   const label = spec.label ?? spec.name;

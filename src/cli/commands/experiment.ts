@@ -28,6 +28,7 @@ export interface ExperimentFileConfig {
   kcore?: { userK: number; itemK: number };
   modalities?: Record<string, string>;
   maskValid?: boolean;
+  coldCandidates?: boolean;
   workers?: number;
 }
 
@@ -47,6 +48,7 @@ interface Flags {
   workers?: string;
   verbose?: boolean;
   ablation?: boolean;
+  coldCandidates?: boolean;
 }
 
 const int = (name: string, v: string | undefined): number | undefined => {
@@ -100,6 +102,10 @@ export function registerExperiment(program: Command): void {
     .option('--positive <rules>', 'positive feedback rules, comma-separated (e.g. click,purchase,rating>=4)')
     .option('--kcore <u,i>', 'iterative k-core filter: min interactions per user,item')
     .option('--mask-valid', 'mask validation items when ranking for test (MMRec does not)')
+    .option(
+      '--cold-candidates',
+      'on a cold-start split, rank only the held-out cold items (the cold-start protocol)',
+    )
     .option('--workers <n>', 'evaluation worker threads (default: all cores)')
     .option('-v, --verbose', 'log every epoch (loss, validation metric, seconds) to stderr')
     .option(
@@ -150,6 +156,7 @@ export function registerExperiment(program: Command): void {
         patience: int('patience', flags.patience) ?? cfg.patience ?? 20,
         maxEpochs,
         maskValid: flags.maskValid ?? cfg.maskValid ?? false,
+        coldCandidates: flags.coldCandidates ?? cfg.coldCandidates ?? false,
         ...((flags.split ?? cfg.split) ? { split: (flags.split ?? cfg.split)! } : {}),
         ...((int('workers', flags.workers) ?? cfg.workers)
           ? { workers: (int('workers', flags.workers) ?? cfg.workers)! }
