@@ -97,6 +97,9 @@ describe('fusionrec demo', () => {
     // Popularity cannot rank items nobody has seen; every content model can.
     const cold = json.coldStart.results as { label: string; metrics: Record<string, number> }[];
     expect(cold.find((m) => m.label === 'popularity')!.metrics['recall@20']).toBe(0);
+    expect(cold.map((m) => m.label)).toEqual(
+      expect.arrayContaining(['popularity', 'lightgcn', 'fusion-content', 'itemknn-text']),
+    );
     for (const m of cold.filter((x) => x.label.startsWith('itemknn-')))
       expect(m.metrics['recall@20']).toBeGreaterThan(0);
   });

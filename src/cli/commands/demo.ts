@@ -141,10 +141,16 @@ export function registerDemo(program: Command): void {
           `\nencoded the catalog with the built-in encoders in ${((performance.now() - t1) / 1000).toFixed(1)} s: ${counts}\n`,
         );
         say(
-          '2. cold-start items (10% of items held out with all their feedback): only content can rank them\n',
+          '2. cold-start items (10% of items held out with all their feedback): only content can rank them (LightGCN has no signal for them)\n',
         );
         const content: ModelSpec[] = [
           { name: 'popularity' },
+          { name: 'lightgcn' },
+          {
+            name: 'fusion',
+            label: 'fusion-content',
+            params: { itemId: 'off', negativeItems: 'warm', lr: 0.005 },
+          },
           ...enc.modalities.map((m) => ({
             name: 'itemknn',
             label: `itemknn-${m.name}`,
