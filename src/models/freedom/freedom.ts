@@ -14,10 +14,13 @@
  * - scoring: F over the full (unpruned) graph, score = <F_u, F_i + h_i>, recomputed after every
  *   epoch and installed as the 'dot' kernel of FactorRecommender.
  *
- * Items without training interactions are scored from content through S: h_i averages the ID
- * embeddings of their content neighbours (coldItems 'content' leaves out their own, untrained
- * embedding; 'neighbours' scores them as the S-weighted mean of their warm neighbours' full
- * scoring rows). explainItem splits an item's scoring row into the collaborative part F_i and one
+ * Items without training interactions are scored from content through S. By default (coldItems
+ * 'neighbours') a cold item's row is the S-weighted mean of its warm neighbours' full scoring rows,
+ * so it competes with warm items on their scale; 'learned' keeps MMRec's row F_i + h_i (its own ID
+ * embedding only ever trained as a negative and through neighbours), 'content' uses h_i without
+ * its own embedding. On Last.fm-2k's 10 % cold-start item split (seed 42) test recall@20 was 0.150
+ * with 'neighbours', 0.033 with 'learned', 0.0004 with 'content' and 0 for LightGCN; the warm
+ * split has no cold items, so the choice does not change MMRec parity. explainItem splits an item's scoring row into the collaborative part F_i and one
  * part per modality, w_m (S_m S^{L-1} V0)_i; contentItemVector scores a new item from its raw
  * features through the same neighbour average.
  *

@@ -31,7 +31,7 @@ export const FREEDOM_PARAMS = {
    * 'content' from the neighbour average of ID embeddings only; 'neighbours' as the weighted mean
    * of their warm content neighbours' scoring rows.
    */
-  coldItems: { type: 'choice', default: 'learned', choices: ['learned', 'content', 'neighbours'] },
+  coldItems: { type: 'choice', default: 'neighbours', choices: ['learned', 'content', 'neighbours'] },
   threads: { type: 'int', default: 2, min: 1, max: 64 },
 } as const;
 
