@@ -65,6 +65,10 @@ describe('Graph gradients match finite differences', () => {
     const w = param('w', 30, 20, rng, 0.3);
     gradCheck([w], (g) => g.matmul(x, w));
     gradCheck([x], (g) => g.matmul(x, w));
+    // wide inputs, narrow output: the weight gradient is taken as (gyᵀ·x)ᵀ
+    const wide = param('wide', 200, 120, rng, 0.3);
+    const narrow = param('narrow', 120, 4, rng, 0.3);
+    gradCheck([narrow], (g) => g.matmul(wide, narrow));
   });
   it('layerNorm', () => {
     const x = param('x', 4, 8, rng);

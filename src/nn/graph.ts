@@ -65,7 +65,16 @@ export class Graph {
       const gy = y.grad;
       if (!gy) return;
       if (x.requiresGrad) gemm(gy, w.data, x.g(), n, m, k, { transB: true, accumulate: true });
-      if (w.requiresGrad) gemm(x.data, gy, w.g(), k, n, m, { transA: true, accumulate: true });
+      if (w.requiresGrad) {
+        if (n * k > 4 * n * m) {
+          // x is the big operand (many rows of wide inputs): transposing the output gradient
+          // (n x m) is cheaper than transposing x (n x k), so compute (∂W)ᵀ = gyᵀ·x instead.
+          const t = new Float32Array(m * k);
+          gemm(gy, x.data, t, m, n, k, { transA: true });
+          const gw = w.g();
+          for (let j = 0; j < m; j++) for (let p = 0; p < k; p++) gw[p * m + j]! += t[j * k + p]!;
+        } else gemm(x.data, gy, w.g(), k, n, m, { transA: true, accumulate: true });
+      }
     });
   }
 

@@ -97,12 +97,17 @@ export class ItemTower {
           }
       }
     }
+    // every item in index order (graph layers, inference): use the feature tables without copying
+    const nTable = this.inputs.present[0]?.length ?? 0;
+    let allInOrder = !options.rows && B === nTable;
+    for (let b = 0; allInOrder && b < B; b++) if (items[b] !== b) allInOrder = false;
     const tokens: Tensor[] = [];
     const dropped: Tensor[] = [];
     for (let m = 0; m < M; m++) {
       const F = this.inputs.dims[m]!;
       let x: Float32Array;
       if (options.rows) x = options.rows.data[m]!;
+      else if (allInOrder) x = this.inputs.data[m]!;
       else {
         x = new Float32Array(B * F);
         const table = this.inputs.data[m]!;
