@@ -28,8 +28,12 @@ const MMREC: Record<string, { r20: number; n20: number; sPerEpoch: number }> = {
   'lightgcn/-': { r20: 0.4051, n20: 0.2787, sPerEpoch: 0.53 },
 };
 
-/** Settings beyond MMRec's defaults, chosen on the validation split (see the report in docs). */
-const TUNED: Record<string, unknown> = {};
+/**
+ * Settings beyond MMRec's defaults, chosen on the validation split only (mean valid R@20 over
+ * seeds 42, 1, 2 with text + Whisper: defaults 0.4126; dropout 0.95 + knnK 40 + lr 0.003 0.4294;
+ * the same with dropout 0.97 0.4306).
+ */
+const TUNED: Record<string, unknown> = { dropout: 0.97, knnK: 40, lr: 0.003 };
 
 /** Seeds of the FREEDOM rows: seed-to-seed spread on this split is about ±0.01 R@20. */
 const SEEDS = [42, 1, 2];

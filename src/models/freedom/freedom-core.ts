@@ -8,8 +8,10 @@
  *   loss = mean BPR(F_u, F_i + h_i, F_j + h_j) + reg · Σ_m mean BPR(F_u, T_m[i], T_m[j])   (modal)
  *
  * with one dense Adam step per batch on E0, every X_m and every W_m (torch.optim.Adam, lr, no
- * weight decay). All tables live in one shared WebAssembly memory (arena) so that the user-item
- * propagation and the Adam steps run on the LightGCN thread team.
+ * weight decay). All tables live in one shared WebAssembly memory (./arena) so that both graph
+ * propagations, the projection products and the Adam steps run on one thread team (./team); the
+ * pairwise BPR terms run on the main thread (./kernels). With reg = 0 the modality tables are
+ * not even allocated: their gradients would be zero and Adam would leave them unchanged, exactly.
  */
 import type { Csr } from '../../math/spmm.js';
 import { splitByCost } from '../../math/spmm.js';
