@@ -2,56 +2,34 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { Interactions } from '../../data/interactions.js';
 import { InvalidArgumentError, MismatchError } from '../../errors.js';
 import { makeModality } from '../../modalities/modality.js';
 import { Rng } from '../../util/rng.js';
-import type { Recommender, TrainingData } from '../recommender.js';
+import type { TrainingData } from '../recommender.js';
 import { createModel, loadModel } from '../registry.js';
+import {
+  coldPrecision,
+  N_ITEMS,
+  N_USERS,
+  TOPICS,
+  topicInteractions,
+  topicOf,
+  topicText,
+  WARM,
+} from '../testing/topics.js';
 import { Freedom } from './freedom.js';
 import { modalityWeights } from './params.js';
 import { FreedomTeam } from './team.js';
 
-const TOPICS = 4;
-const nUsers = 80;
-const nItems = 120;
-/** Items i >= WARM have no training interactions (cold). */
-const WARM = 90;
-const topicOf = (i: number) => i % TOPICS;
+const nItems = N_ITEMS;
+const nUsers = N_USERS;
 
-/** Each user likes one topic and has 8 warm items of it; the text reveals the topic (+ noise). */
+/** The shared topic world (models/testing/topics): "text" reveals the topic; "audio" is noise and misses item 7. */
 function synthetic(seed: number): TrainingData {
   const rng = new Rng(seed);
-  const users: number[] = [];
-  const items: number[] = [];
-  for (let u = 0; u < nUsers; u++) {
-    const picked = new Set<number>();
-    while (picked.size < 8) picked.add(rng.int(WARM / TOPICS) * TOPICS + (u % TOPICS));
-    for (const i of picked) {
-      users.push(u);
-      items.push(i);
-    }
-  }
-  const n = users.length;
-  const train = Interactions.fromLog(
-    {
-      length: n,
-      users: Int32Array.from(users),
-      items: Int32Array.from(items),
-      values: new Float32Array(n).fill(1),
-      timestamps: new Float64Array(n),
-    },
-    nUsers,
-    nItems,
-  );
+  const train = topicInteractions(rng);
   const dim = 6;
-  const data = new Float32Array(nItems * dim);
-  for (let i = 0; i < nItems; i++) {
-    for (let k = 0; k < dim; k++) data[i * dim + k] = 0.3 * rng.normal();
-    data[i * dim + topicOf(i)]! += 2;
-  }
-  const text = makeModality('text', nItems, dim, data, 'synthetic');
-  // Audio is noise and misses item 7.
+  const text = makeModality('text', nItems, dim, topicText(rng, dim), 'synthetic');
   const present = new Uint8Array(nItems).fill(1);
   present[7] = 0;
   const audioData = Float32Array.from({ length: nItems * 3 }, () => rng.normal());
@@ -62,19 +40,6 @@ function synthetic(seed: number): TrainingData {
 
 const data = synthetic(1);
 const small = { dim: 16, lr: 0.01, batchSize: 128, knnK: 5 };
-
-/** Mean precision@5 over users when only the cold items are candidates: the share of the user's topic. */
-function coldPrecision(m: Recommender): number {
-  const scores = new Float32Array(nItems);
-  let total = 0;
-  for (let u = 0; u < nUsers; u++) {
-    m.scoreBatch(Int32Array.of(u), scores);
-    const cold = Array.from({ length: nItems - WARM }, (_, k) => WARM + k);
-    cold.sort((a, b) => scores[b]! - scores[a]! || a - b);
-    total += cold.slice(0, 5).filter((i) => topicOf(i) === u % TOPICS).length / 5;
-  }
-  return total / nUsers;
-}
 
 async function trained(params: Record<string, unknown>, epochs: number, seed = 3) {
   const m = new Freedom({ ...small, ...params });

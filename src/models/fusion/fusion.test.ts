@@ -2,56 +2,37 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Interactions } from '../../data/interactions.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { makeModality } from '../../modalities/modality.js';
 import { Rng } from '../../util/rng.js';
-import type { Recommender, TrainingData } from '../recommender.js';
+import type { TrainingData } from '../recommender.js';
 import { createModel, loadModel } from '../registry.js';
+import {
+  coldPrecision,
+  N_ITEMS,
+  N_USERS,
+  topicInteractions,
+  topicOf,
+  topicText,
+  WARM,
+} from '../testing/topics.js';
 import { Fusion } from './fusion.js';
 
-const TOPICS = 4;
-const nUsers = 80;
-const nItems = 120;
-/** Items i >= WARM have no training interactions (cold). */
-const WARM = 90;
-const topicOf = (i: number) => i % TOPICS;
+const nUsers = N_USERS;
+const nItems = N_ITEMS;
 
 /**
- * Each user likes one topic and has 8 warm items of it. "text" reveals the topic (+ noise),
- * "audio" reveals it for even items only (missing for every third item), "noise" is noise.
+ * The shared topic world (models/testing/topics); "text" reveals the topic, "audio" reveals it for
+ * even items only (missing for every third item), "noise" is noise; values look like ratings.
  */
 function synthetic(seed: number): TrainingData {
   const rng = new Rng(seed);
-  const users: number[] = [];
-  const items: number[] = [];
-  for (let u = 0; u < nUsers; u++) {
-    const picked = new Set<number>();
-    while (picked.size < 8) picked.add(rng.int(WARM / TOPICS) * TOPICS + (u % TOPICS));
-    for (const i of picked) {
-      users.push(u);
-      items.push(i);
-    }
-  }
-  const n = users.length;
-  const train = Interactions.fromLog(
-    {
-      length: n,
-      users: Int32Array.from(users),
-      items: Int32Array.from(items),
-      values: Float32Array.from({ length: n }, (_, k) => 3 + (items[k]! % 3)),
-      timestamps: new Float64Array(n),
-    },
-    nUsers,
-    nItems,
-  );
+  const train = topicInteractions(rng, (i) => 3 + (i % 3));
   const dim = 6;
-  const text = new Float32Array(nItems * dim);
+  const text = topicText(rng, dim);
   const audio = new Float32Array(nItems * 4);
   const audioPresent = new Uint8Array(nItems);
   for (let i = 0; i < nItems; i++) {
-    for (let k = 0; k < dim; k++) text[i * dim + k] = 0.3 * rng.normal();
-    text[i * dim + topicOf(i)]! += 2;
     if (i % 3 !== 0) {
       audioPresent[i] = 1;
       for (let k = 0; k < 4; k++) audio[i * 4 + k] = 0.3 * rng.normal();
@@ -76,19 +57,6 @@ function synthetic(seed: number): TrainingData {
 }
 
 const data = synthetic(1);
-
-/** Mean precision@5 over users when only the cold items are candidates. */
-function coldPrecision(m: Recommender): number {
-  const scores = new Float32Array(nItems);
-  let total = 0;
-  for (let u = 0; u < nUsers; u++) {
-    m.scoreBatch(Int32Array.of(u), scores);
-    const cold = Array.from({ length: nItems - WARM }, (_, k) => WARM + k);
-    cold.sort((a, b) => scores[b]! - scores[a]! || a - b);
-    total += cold.slice(0, 5).filter((i) => topicOf(i) === u % TOPICS).length / 5;
-  }
-  return total / nUsers;
-}
 
 const dirs: string[] = [];
 afterAll(async () => {
