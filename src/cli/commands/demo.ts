@@ -149,7 +149,7 @@ export function registerDemo(program: Command): void {
           {
             name: 'fusion',
             label: 'fusion-content',
-            params: { itemId: 'off', negativeItems: 'warm', lr: 0.005 },
+            params: { itemId: 'off', layers: 0, negativeItems: 'warm', lr: 0.005 },
           },
           ...enc.modalities.map((m) => ({
             name: 'itemknn',
