@@ -1,30 +1,65 @@
 #!/usr/bin/env node
-// Compiles src/math/wasm/*.wat into src/math/wasm/*-wasm.ts (base64 modules), so that the package
-// needs no WebAssembly toolchain at install or run time. `--check` fails when a generated file is stale.
+// Compiles the project's WebAssembly text kernels into TypeScript modules holding them as base64,
+// so that the package needs no WebAssembly toolchain at install or run time:
+//   src/math/wasm/*.wat        -> src/math/wasm/*-wasm.ts          (SIMD; export WASM_BASE64)
+//   src/models/lightgcn/kernels.wat -> kernels-wasm.ts             (SIMD + threads: a shared memory)
+//   src/models/freedom/kernels.wat  -> kernels-wasm.ts             (SIMD + threads: a shared memory)
+// `--check` writes nothing and fails when a generated file is stale (part of `npm test`).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import wabtInit from 'wabt';
 
-const dir = new URL('../src/math/wasm/', import.meta.url).pathname;
+const root = new URL('..', import.meta.url).pathname;
 const check = process.argv.includes('--check');
+const mathDir = join(root, 'src/math/wasm');
+
+/** Every kernel: its .wat, the generated .ts, the module name, the exported constant, the features. */
+const targets = [
+  ...readdirSync(mathDir)
+    .filter((n) => n.endsWith('.wat'))
+    .map((f) => {
+      const name = f.replace(/\.wat$/, '');
+      return {
+        wat: join(mathDir, f),
+        out: join(mathDir, `${name}-wasm.ts`),
+        module: `math/wasm/${name}-wasm`,
+        constant: 'WASM_BASE64',
+        threads: false,
+      };
+    }),
+  {
+    wat: join(root, 'src/models/lightgcn/kernels.wat'),
+    out: join(root, 'src/models/lightgcn/kernels-wasm.ts'),
+    module: 'models/lightgcn/kernels-wasm',
+    constant: 'KERNELS_WASM_BASE64',
+    threads: true,
+  },
+  {
+    wat: join(root, 'src/models/freedom/kernels.wat'),
+    out: join(root, 'src/models/freedom/kernels-wasm.ts'),
+    module: 'models/freedom/kernels-wasm',
+    constant: 'FREEDOM_KERNELS_WASM_BASE64',
+    threads: true,
+  },
+];
+
 const wabt = await wabtInit();
 let stale = 0;
-for (const f of readdirSync(dir).filter((n) => n.endsWith('.wat'))) {
-  const src = readFileSync(join(dir, f), 'utf8');
-  const mod = wabt.parseWat(f, src, { simd: true });
+for (const t of targets) {
+  const file = relative(root, t.wat);
+  const mod = wabt.parseWat(file, readFileSync(t.wat, 'utf8'), { simd: true, threads: t.threads });
   const { buffer } = mod.toBinary({});
   mod.destroy();
-  const name = f.replace(/\.wat$/, '');
-  const out = join(dir, `${name}-wasm.ts`);
-  const text = `/**\n * @module math/wasm/${name}-wasm\n * Generated from ${f} by scripts/build-wasm.mjs: do not edit.\n */\nexport const WASM_BASE64 =\n  '${Buffer.from(buffer).toString('base64')}';\n`;
+  new WebAssembly.Module(buffer); // validates with the runtime's own feature set
+  const text = `/**\n * @module ${t.module}\n * Generated from ${file} by scripts/build-wasm.mjs: do not edit.\n */\nexport const ${t.constant} =\n  '${Buffer.from(buffer).toString('base64')}';\n`;
   let old = '';
   try {
-    old = readFileSync(out, 'utf8');
+    old = readFileSync(t.out, 'utf8');
   } catch {}
   if (old !== text) {
     stale++;
-    if (!check) writeFileSync(out, text);
+    if (!check) writeFileSync(t.out, text);
   }
-  console.log(`${f}: ${buffer.length} bytes${old === text ? '' : check ? ' (STALE)' : ' (written)'}`);
+  console.log(`${file}: ${buffer.length} bytes${old === text ? '' : check ? ' (STALE)' : ' (written)'}`);
 }
 if (check && stale > 0) process.exit(1);

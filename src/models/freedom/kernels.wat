@@ -1,6 +1,6 @@
 ;; FREEDOM's dense kernels (WebAssembly SIMD128 over the shared memory of models/freedom/arena).
 ;; Compiled into kernels-wasm.ts by
-;;   node src/models/freedom/build-kernels.mjs
+;;   npm run build:wasm (scripts/build-wasm.mjs)
 ;; All pointers are byte offsets into the imported memory. Rows are `pd` floats wide (pd a multiple of
 ;; 4); row-index arrays are int32. Each kernel runs on one thread over its whole input.
 

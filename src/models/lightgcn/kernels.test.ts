@@ -4,7 +4,7 @@ import wabtInit from 'wabt';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 describe('kernels-wasm.ts', () => {
-  it('is up to date with kernels.wat (regenerate: node src/models/lightgcn/build-kernels.mjs)', async () => {
+  it('is up to date with kernels.wat (regenerate: npm run build:wasm)', async () => {
     const wabt = await wabtInit();
     const source = readFileSync(new URL('./kernels.wat', import.meta.url), 'utf8');
     const mod = wabt.parseWat('kernels.wat', source, { simd: true, threads: true });

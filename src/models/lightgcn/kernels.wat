@@ -1,6 +1,6 @@
 ;; LightGCN propagation kernels (WebAssembly SIMD128 over a shared memory, so that several threads run
 ;; them on disjoint row ranges of the same tables). Compiled into kernels-wasm.ts by
-;;   node src/models/lightgcn/build-kernels.mjs
+;;   npm run build:wasm (scripts/build-wasm.mjs)
 ;; All pointers are byte offsets into the imported memory; "none" is -1. Rows are `pd` floats wide
 ;; (pd a multiple of 4). A row's result never depends on which thread computes it.
 
