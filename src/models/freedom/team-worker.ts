@@ -4,9 +4,10 @@
  * shared memory, says it is ready, then serves operations until told to stop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { serve, type TeamShared } from './team.js';
+import { serveTeam, type TeamShared } from '../../util/thread-team.js';
+import { FREEDOM_TEAM_KERNELS } from './team.js';
 
 const input = workerData as { shared: TeamShared; member: number };
-// A failure before "ready" reaches the parent as the worker's 'error' event; afterwards serve()
+// A failure before "ready" reaches the parent as the worker's 'error' event; afterwards serveTeam()
 // reports each operation's failure through the shared control block.
-serve(input.shared, input.member, () => parentPort?.postMessage('ready'));
+serveTeam(input.shared, input.member, () => parentPort?.postMessage('ready'), FREEDOM_TEAM_KERNELS);

@@ -6,6 +6,7 @@
  * code, integer arguments (byte offsets into the shared memory), float arguments, and each
  * member's row range.
  */
+import { DONE, ERROR, FLOATS, OP_STOP, OPCODE, RANGES, SEQ } from '../../util/thread-team.js';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 /**
@@ -18,15 +19,12 @@ export interface Kernels {
   adam(...args: number[]): void;
 }
 
-/** Operation codes. */
-export const OP = { prop: 1, adam: 2, propAdam: 3, stop: 9 } as const;
+/** Operation codes (stop: util/thread-team's OP_STOP). */
+export const OP = { prop: 1, adam: 2, propAdam: 3, stop: OP_STOP } as const;
 
-/** Control block slots: wake-up sequence, finished workers, error text length, operation. */
-export const SEQ = 0;
-export const DONE = 1;
-export const ERROR = 2;
-export const OPCODE = 3;
-/** Integer arguments: name -> slot. */
+/** Control block slots (util/thread-team): wake-up sequence, finished workers, error text length, operation. */
+export { DONE, ERROR, FLOATS, OPCODE, RANGES, SEQ };
+/** Integer arguments: name -> slot (FIRST_ARG … RANGES − 1 of util/thread-team). */
 export const ARGS = {
   rows: 4,
   indptr: 5,
@@ -40,11 +38,8 @@ export const ARGS = {
 export const MORE_ARGS = { y: 12, pd: 13, p: 14, m: 15, v: 16, grad: 17, slot: 18, extra: 19 } as const;
 export type ArgName = keyof typeof ARGS | keyof typeof MORE_ARGS;
 export const ARG_SLOT: Record<ArgName, number> = { ...ARGS, ...MORE_ARGS };
-/** Member m's row range is [ctl[RANGES + 2m], ctl[RANGES + 2m + 1]). */
-export const RANGES = 20;
-/** Float arguments (Float64 slots). */
+/** Float arguments (Float64 slots, FLOATS of them). */
 export const FLOAT = { scale: 0, gscale: 1, stepSize: 2, b1: 3, b2: 4, eps: 5, bc2s: 6 } as const;
-export const FLOATS = 8;
 
 let compiled: WebAssembly.Module | undefined;
 
