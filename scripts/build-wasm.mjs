@@ -4,6 +4,7 @@
 //   src/math/wasm/*.wat        -> src/math/wasm/*-wasm.ts          (SIMD; export WASM_BASE64)
 //   src/models/lightgcn/kernels.wat -> kernels-wasm.ts             (SIMD + threads: a shared memory)
 //   src/models/freedom/kernels.wat  -> kernels-wasm.ts             (SIMD + threads: a shared memory)
+//   src/models/vbpr/kernels.wat     -> kernels-wasm.ts             (SIMD + threads: a shared memory)
 // `--check` writes nothing and fails when a generated file is stale (part of `npm test`).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -39,6 +40,13 @@ const targets = [
     out: join(root, 'src/models/freedom/kernels-wasm.ts'),
     module: 'models/freedom/kernels-wasm',
     constant: 'FREEDOM_KERNELS_WASM_BASE64',
+    threads: true,
+  },
+  {
+    wat: join(root, 'src/models/vbpr/kernels.wat'),
+    out: join(root, 'src/models/vbpr/kernels-wasm.ts'),
+    module: 'models/vbpr/kernels-wasm',
+    constant: 'VBPR_KERNELS_WASM_BASE64',
     threads: true,
   },
 ];

@@ -16,7 +16,7 @@
  * pooling, padding and batching without network access or pretrained weights.
  */
 import { join } from 'node:path';
-import { DataType, GraphBuilder } from './onnx-writer.js';
+import { DataType, GraphBuilder } from '../../onnx/writer.js';
 import { textTower, writeModelFolder } from './tiny-layers.js';
 import { wordPieceTokenizer } from './tiny-tokenizers.js';
 

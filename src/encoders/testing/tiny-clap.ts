@@ -18,7 +18,7 @@
  * Xenova/clap-htsat-unfused uses 48 kHz, 10 s, 64 mel bins and 1001 frames.
  */
 import { join } from 'node:path';
-import { DataType, GraphBuilder } from './onnx-writer.js';
+import { DataType, GraphBuilder } from '../../onnx/writer.js';
 import { tinyTextTowerModel } from './tiny-clip.js';
 import { linear, rngFor, writeModelFolder } from './tiny-layers.js';
 import { byteBpeTokenizer } from './tiny-tokenizers.js';

@@ -19,7 +19,7 @@
  * vectors share a space only in shape.
  */
 import { join } from 'node:path';
-import { DataType, GraphBuilder } from './onnx-writer.js';
+import { DataType, GraphBuilder } from '../../onnx/writer.js';
 import {
   linear,
   maskedMean,

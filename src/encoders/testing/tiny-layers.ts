@@ -7,8 +7,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DataType, type GraphBuilder } from '../../onnx/writer.js';
 import { Rng } from '../../util/rng.js';
-import { DataType, type GraphBuilder } from './onnx-writer.js';
 
 /** `n` normal values with standard deviation `std`. */
 export function randn(rng: Rng, n: number, std: number): Float32Array {

@@ -10,7 +10,7 @@
  * - backward: dv = (S^T)^L G, the first product reading G through the slot map.
  */
 import { type Csr, splitByCost } from '../../math/spmm.js';
-import type { Arena } from './arena.js';
+import type { Arena } from '../../util/arena.js';
 import { transposeCsr } from './item-graph.js';
 import type { FreedomTeam as Team } from './team.js';
 import { runProp } from './ui-propagation.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
+import { Arena } from '../../util/arena.js';
 import { Rng } from '../../util/rng.js';
-import { Arena } from './arena.js';
 import { freedomKernels } from './kernels.js';
 import { FREEDOM_KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 

@@ -1,4 +1,4 @@
-;; FREEDOM's dense kernels (WebAssembly SIMD128 over the shared memory of models/freedom/arena).
+;; FREEDOM's dense kernels (WebAssembly SIMD128 over the shared memory of util/arena).
 ;; Compiled into kernels-wasm.ts by
 ;;   npm run build:wasm (scripts/build-wasm.mjs)
 ;; All pointers are byte offsets into the imported memory. Rows are `pd` floats wide (pd a multiple of

@@ -16,7 +16,7 @@
 import { splitByCost } from '../../math/spmm.js';
 import { bprGrad, bprLoss } from '../../training/losses.js';
 import type { TripleBatch } from '../../training/sampler.js';
-import type { Arena } from './arena.js';
+import type { Arena } from '../../util/arena.js';
 import { FOP, type FreedomTeam } from './team.js';
 
 /** Arena tables of the batch bookkeeping (shared by all modalities). */

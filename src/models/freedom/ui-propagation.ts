@@ -14,8 +14,8 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { type Csr, splitByCost } from '../../math/spmm.js';
+import type { Arena } from '../../util/arena.js';
 import { FLOAT, OP } from '../lightgcn/ops.js';
-import type { Arena } from './arena.js';
 import type { FreedomTeam as Team } from './team.js';
 
 /** Names of the tables this module reads and writes in the arena. */

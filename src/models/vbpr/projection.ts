@@ -1,12 +1,9 @@
 /**
  * @module models/vbpr/projection
- * The two dense products of VBPR's content half (He & McAuley, AAAI 2016): the forward projection
- * c_s = E f_{items[s]} + b of a set of items, and the projection gradient
- * ∂E += Σ_s gc_s ⊗ f_{items[s]}, ∂b += Σ_s gc_s. Both are register-blocked (four rows of E by two
- * items forward, two rows by four items backward) so that each loaded value feeds several
- * multiply-adds; V8 does not vectorise, and these loops are most of VBPR's training time.
- * Products above a small size run as WebAssembly SIMD matrix products (nn/gemm) on the gathered
- * feature rows instead.
+ * VBPR's content projection c_s = E f_{items[s]} + b of a set of items, outside training (explanation
+ * parts, new items' content vectors): register-blocked JavaScript (four rows of E by two items) for
+ * small products, the WebAssembly SIMD product (nn/gemm) on the gathered feature rows above that.
+ * Training runs its products in onnx/fixed-products.
  */
 import { gemm } from '../../nn/gemm.js';
 
@@ -122,91 +119,6 @@ export function projectRowsJs(
     const x0 = items[s]! * F;
     const o0 = oo + s * stride;
     for (let k = 0; k < d; k++) out[o0 + k] = b[k]! + dotRow(E, k * F, X, x0, F);
-  }
-}
-
-/** GE[k] += Σ_s G[s·d + k] · X[items[s]] and Gb[k] += Σ_s G[s·d + k], for k < d, s < count. */
-export function projectionGradient(
-  G: Float32Array,
-  d: number,
-  F: number,
-  X: Float32Array,
-  items: Int32Array,
-  count: number,
-  GE: Float32Array,
-  Gb: Float32Array,
-): void {
-  if (count * d * F < SIMD_MIN_WORK) {
-    projectionGradientJs(G, d, F, X, items, count, GE, Gb);
-    return;
-  }
-  for (let s = 0; s < count; s++) {
-    for (let k = 0; k < d; k++) Gb[k]! += G[s * d + k]!;
-  }
-  const rows = gatherRows(X, F, items, count);
-  gemm(G, rows, GE, d, count, F, { transA: true, accumulate: true });
-}
-
-/** The JS path of {@link projectionGradient}. */
-export function projectionGradientJs(
-  G: Float32Array,
-  d: number,
-  F: number,
-  X: Float32Array,
-  items: Int32Array,
-  count: number,
-  GE: Float32Array,
-  Gb: Float32Array,
-): void {
-  for (let s = 0; s < count; s++) {
-    for (let k = 0; k < d; k++) Gb[k]! += G[s * d + k]!;
-  }
-  let k = 0;
-  // Two rows of GE by four items: each loaded feature feeds two multiply-adds.
-  for (; k + 1 < d; k += 2) {
-    const r0 = k * F;
-    const r1 = r0 + F;
-    let s = 0;
-    for (; s + 3 < count; s += 4) {
-      const g00 = G[s * d + k]!;
-      const g10 = G[(s + 1) * d + k]!;
-      const g20 = G[(s + 2) * d + k]!;
-      const g30 = G[(s + 3) * d + k]!;
-      const g01 = G[s * d + k + 1]!;
-      const g11 = G[(s + 1) * d + k + 1]!;
-      const g21 = G[(s + 2) * d + k + 1]!;
-      const g31 = G[(s + 3) * d + k + 1]!;
-      const x0 = items[s]! * F;
-      const x1 = items[s + 1]! * F;
-      const x2 = items[s + 2]! * F;
-      const x3 = items[s + 3]! * F;
-      for (let f = 0; f < F; f++) {
-        const a = X[x0 + f]!;
-        const b = X[x1 + f]!;
-        const c = X[x2 + f]!;
-        const e = X[x3 + f]!;
-        GE[r0 + f]! += g00 * a + g10 * b + g20 * c + g30 * e;
-        GE[r1 + f]! += g01 * a + g11 * b + g21 * c + g31 * e;
-      }
-    }
-    for (; s < count; s++) {
-      const g0 = G[s * d + k]!;
-      const g1 = G[s * d + k + 1]!;
-      const x0 = items[s]! * F;
-      for (let f = 0; f < F; f++) {
-        const a = X[x0 + f]!;
-        GE[r0 + f]! += g0 * a;
-        GE[r1 + f]! += g1 * a;
-      }
-    }
-  }
-  for (; k < d; k++) {
-    const r = k * F;
-    for (let s = 0; s < count; s++) {
-      const g = G[s * d + k]!;
-      const x0 = items[s]! * F;
-      for (let f = 0; f < F; f++) GE[r + f]! += g * X[x0 + f]!;
-    }
   }
 }
 

@@ -4,12 +4,11 @@ import { Rng } from '../../util/rng.js';
 import { VbprStepper, type VbprTables } from './vbpr-core.js';
 
 const nUsers = 4;
-const nItems = 7;
 const d = 5;
 const F = 5;
 const reg = 0.3;
 
-function setup(seed: number): { tables: VbprTables; features: Float32Array } {
+function setup(seed: number, nItems = 7): { tables: VbprTables; features: Float32Array } {
   const rng = new Rng(seed);
   const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => (2 * rng.next() - 1) * s);
   const features = rand(nItems * F, 1);
@@ -35,6 +34,7 @@ const batch: TripleBatch = {
 
 /** The batch loss in float64 straight from the definition (MMRec's VBPR calculate_loss). */
 function referenceLoss(t: VbprTables, f: Float32Array): number {
+  const F = t.projection.length / d;
   const item = (i: number): number[] => {
     const v: number[] = [];
     for (let k = 0; k < d; k++) v.push(t.itemId[i * d + k]!);
@@ -65,11 +65,28 @@ function referenceLoss(t: VbprTables, f: Float32Array): number {
   return bpr / n + (reg * (Math.sqrt(sqU) + Math.sqrt(sqP) + Math.sqrt(sqN))) / n;
 }
 
-describe('VbprStepper', () => {
-  it('computes the loss and the gradients of all tables (checked by finite differences)', () => {
-    const { tables, features } = setup(7);
-    const stepper = new VbprStepper(tables, features, { dim: d, lr: 0.01, reg });
-    const g = stepper.gradients(batch);
+const create = (tables: VbprTables, features: Float32Array, backend: 'onnx' | 'wasm', r = reg) =>
+  VbprStepper.create(tables, features, { dim: d, lr: 0.01, reg: r, maxBatch: 8, products: { backend } });
+
+/** Copies of the tables (the stepper's copies stay apart from the finite-difference probes). */
+const copy = (t: VbprTables): VbprTables => ({
+  user: t.user.slice(),
+  itemId: t.itemId.slice(),
+  projection: t.projection.slice(),
+  projectionBias: t.projectionBias.slice(),
+});
+
+describe.each([
+  ['onnx', 'all items (dense slots)', 7],
+  ['wasm', 'all items (dense slots)', 7],
+  ['onnx', 'distinct items only', 40],
+  ['wasm', 'distinct items only', 40],
+] as const)('VbprStepper (%s products, %s)', (backend, _mode, nItems) => {
+  it('computes the loss and the gradients of all tables (checked by finite differences)', async () => {
+    const { tables, features } = setup(7, nItems);
+    const stepper = await create(copy(tables), features, backend);
+    expect(stepper.backend).toBe(backend);
+    const g = await stepper.gradients(batch);
     expect(g.loss).toBeCloseTo(referenceLoss(tables, features), 5);
     const eps = 1e-3;
     for (const name of ['user', 'itemId', 'projection', 'projectionBias'] as const) {
@@ -90,25 +107,52 @@ describe('VbprStepper', () => {
       expect(maxAbs, name).toBeGreaterThan(1e-3); // the check is not vacuous
       expect(maxErr, name).toBeLessThan(2e-4);
     }
+    await stepper.release();
   });
 
-  it('gradients() leaves the tables unchanged and is repeatable', () => {
-    const { tables, features } = setup(8);
-    const before = tables.projection.slice();
-    const stepper = new VbprStepper(tables, features, { dim: d, lr: 0.01, reg });
-    const a = stepper.gradients(batch);
-    const b = stepper.gradients(batch);
-    expect(Array.from(tables.projection)).toEqual(Array.from(before));
+  it('gradients() changes nothing and is repeatable; writeBack returns the parameters', async () => {
+    const { tables, features } = setup(8, nItems);
+    const mine = copy(tables);
+    const stepper = await create(mine, features, backend);
+    const a = await stepper.gradients(batch);
+    const b = await stepper.gradients(batch);
     expect(Array.from(b.projection)).toEqual(Array.from(a.projection));
     expect(Array.from(b.user)).toEqual(Array.from(a.user));
+    stepper.writeBack();
+    expect(Array.from(mine.projection)).toEqual(Array.from(tables.projection));
+    expect(Array.from(mine.user)).toEqual(Array.from(tables.user));
+    await stepper.step(batch);
+    stepper.writeBack();
+    expect(Array.from(mine.user)).not.toEqual(Array.from(tables.user));
+    await stepper.release();
   });
 
-  it('decreases the loss of a fixed batch over repeated steps', () => {
-    const { tables, features } = setup(9);
-    const stepper = new VbprStepper(tables, features, { dim: d, lr: 0.01, reg: 1e-3 });
-    const first = stepper.step(batch);
+  it('decreases the loss of a fixed batch over repeated steps', async () => {
+    const { tables, features } = setup(9, nItems);
+    const stepper = await create(tables, features, backend, 1e-3);
+    const first = await stepper.step(batch);
     let last = first;
-    for (let s = 0; s < 200; s++) last = stepper.step(batch);
+    for (let s = 0; s < 200; s++) last = await stepper.step(batch);
     expect(last).toBeLessThan(first * 0.5);
+    await stepper.release();
+  });
+});
+
+describe('VbprStepper backends', () => {
+  it('onnx and wasm products train to the same tables (to float rounding)', async () => {
+    const run = async (backend: 'onnx' | 'wasm') => {
+      const { tables, features } = setup(11, 40);
+      const stepper = await create(tables, features, backend);
+      for (let s = 0; s < 20; s++) await stepper.step(batch);
+      stepper.writeBack();
+      await stepper.release();
+      return tables;
+    };
+    const [a, b] = [await run('onnx'), await run('wasm')];
+    let maxDiff = 0;
+    for (let k = 0; k < a.projection.length; k++)
+      maxDiff = Math.max(maxDiff, Math.abs(a.projection[k]! - b.projection[k]!));
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(Array.from(a.projection)).not.toEqual(Array.from(setup(11, 40).tables.projection));
   });
 });

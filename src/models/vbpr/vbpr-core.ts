@@ -5,16 +5,34 @@
  * vector x_i = [γ_i ; E f_i + b] (dim ID + dim content, E a dim x F linear projection with bias b,
  * f_i the item's normalised features), score <p_u, x_i>, loss
  * mean(−log σ(<p_u,x_i> − <p_u,x_j>)) + reg · EmbLoss(p_b, x_b⁺, x_b⁻) where EmbLoss sees the
- * whole item vectors (ID and projected parts). Gradients by hand; lazy Adam on the user and item-ID
- * rows of the batch, dense Adam on E and b. Content vectors are computed only for the batch's
- * distinct items (the same gradient as MMRec's all-item forward).
+ * whole item vectors (ID and projected parts); Adam on every table (dense, as torch.optim.Adam in
+ * MMRec: rows without a gradient still move with their momentum).
+ *
+ * Where the time goes and how it is spent:
+ * - the two dense products of the projection, C = F_B Eᵀ forward and ∂E = ∂Cᵀ F_B backward, over
+ *   the batch's distinct items (all items when they are at least half of the catalogue, as MMRec
+ *   always does), run in onnxruntime (onnx/fixed-products: MLAS, AVX-512/AVX2 FMA) or, without
+ *   it, in our WebAssembly SIMD product;
+ * - everything else runs in WebAssembly SIMD over one memory (util/arena) that holds the training
+ *   state: the pairwise scores and their gradients in FREEDOM's pair kernels
+ *   (models/freedom/kernels), Adam in LightGCN's dense Adam kernel (models/lightgcn/kernels.wat),
+ *   assembling the item vectors, the EmbLoss norms and gradients and splitting the item gradient
+ *   in VBPR's own (./kernels.wat). Each half of a row (ID, content) is padded to dp = dim rounded up
+ *   to four floats; the padding stays zero (its gradients are zero).
+ *
+ * The stepper owns the training state: it copies the given tables in and writes the current
+ * values back with {@link VbprStepper.writeBack}.
  */
-import { Adam, RowGradients } from '../../training/adam.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { type FixedProducts, type FixedProductsOptions, fixedProducts } from '../../onnx/fixed-products.js';
 import { bprGrad, bprLoss, embLossGradScale } from '../../training/losses.js';
 import type { TripleBatch } from '../../training/sampler.js';
-import { projectionGradient, projectRows } from './projection.js';
+import { Arena } from '../../util/arena.js';
+import { type FreedomKernels, freedomKernels } from '../freedom/kernels.js';
+import { instantiate, type Kernels, kernelModule } from '../lightgcn/ops.js';
+import { type VbprKernels, vbprKernels } from './kernels.js';
 
-/** The trained tables. */
+/** The trained tables (row-major, unpadded). */
 export interface VbprTables {
   /** nUsers x 2·dim: [γ_u ; θ_u]. */
   user: Float32Array;
@@ -32,9 +50,13 @@ export interface VbprStepOptions {
   lr: number;
   /** EmbLoss weight. */
   reg: number;
+  /** Largest batch the stepper will see. */
+  maxBatch: number;
+  /** Backend of the projection products (onnx/fixed-products). */
+  products?: FixedProductsOptions;
 }
 
-/** Gradients of a batch's loss w.r.t. every table, dense (for checks). */
+/** Gradients of a batch's loss w.r.t. every table, dense and unpadded (for checks). */
 export interface VbprGradients {
   loss: number;
   user: Float32Array;
@@ -43,202 +65,371 @@ export interface VbprGradients {
   projectionBias: Float32Array;
 }
 
-/** Applies VBPR steps to a set of tables. */
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+
+type Table =
+  | 'U'
+  | 'mU'
+  | 'vU'
+  | 'gU'
+  | 'V'
+  | 'mV'
+  | 'vV'
+  | 'gV'
+  | 'E'
+  | 'mE'
+  | 'vE'
+  | 'gE'
+  | 'B'
+  | 'mB'
+  | 'vB'
+  | 'gB'
+  | 'X'
+  | 'gX'
+  | 'C'
+  | 'gCt'
+  | 'seen'
+  | 'rowScratch'
+  | 'rowCoef'
+  | 'itemOf'
+  | 'ua'
+  | 'ia'
+  | 'ja'
+  | 'dots'
+  | 'coef';
+
+const ceil4 = (n: number) => (n + 3) & ~3;
+
+/** Applies VBPR steps; create with {@link VbprStepper.create}. */
 export class VbprStepper {
   private readonly d: number;
+  /** dim rounded up to four floats: the width of each half of a user or item row. */
+  private readonly dp: number;
+  /** 2·dp: the row width of the user table and of the batch item table X. */
+  private readonly pd: number;
   private readonly F: number;
-  private readonly optU: Adam;
-  private readonly optV: Adam;
-  private readonly optE: Adam;
-  private readonly optB: Adam;
-  private readonly gu: RowGradients;
-  private readonly gv: RowGradients;
-  /** Content vectors E f + b of the batch's distinct items, and their gradients, by gv slot. */
+  private readonly nUsers: number;
+  private readonly nItems: number;
+  private readonly arena: Arena<Table>;
+  private readonly pairs: FreedomKernels;
+  private readonly adamK: Kernels;
+  private readonly rowsK: VbprKernels;
+  private readonly U: Float32Array;
+  private readonly V: Float32Array;
+  private readonly E: Float32Array;
+  private readonly B: Float32Array;
+  private readonly gU: Float32Array;
+  private readonly gV: Float32Array;
+  private readonly gE: Float32Array;
+  private readonly gB: Float32Array;
+  private readonly gX: Float32Array;
   private readonly C: Float32Array;
-  private readonly GC: Float32Array;
-  private readonly GE: Float32Array;
-  private readonly Gb: Float32Array;
+  private readonly gCt: Float32Array;
+  private readonly ua: Int32Array;
+  private readonly ia: Int32Array;
+  private readonly ja: Int32Array;
+  private readonly dots: Float32Array;
+  private readonly coef: Float32Array;
+  /** Distinct users of the batch; per-row scratch (squared norms, EmbLoss coefficients). */
+  private readonly seen: Int32Array;
+  private readonly rowScratch: Float32Array;
+  private readonly rowCoef: Float32Array;
+  /** slot -> item (identity in dense mode); item -> slot or -1. */
+  private readonly itemOf: Int32Array;
+  private readonly slotOf: Int32Array;
+  private slots = 0;
+  private nSeen = 0;
+  /** How often each user / slot occurs in the batch (as positive, as negative). */
   private readonly occU: Float32Array;
   private readonly occP: Float32Array;
   private readonly occN: Float32Array;
+  private t = 0;
 
-  constructor(
-    private readonly t: VbprTables,
-    private readonly features: Float32Array,
+  private constructor(
+    private readonly tables: VbprTables,
+    private readonly products: FixedProducts,
     private readonly o: VbprStepOptions,
   ) {
     const d = o.dim;
-    const nUsers = t.user.length / (2 * d);
-    const nItems = t.itemId.length / d;
     this.d = d;
-    this.F = t.projection.length / d;
-    this.optU = new Adam(t.user, 2 * d, { lr: o.lr });
-    this.optV = new Adam(t.itemId, d, { lr: o.lr });
-    this.optE = new Adam(t.projection, this.F, { lr: o.lr });
-    this.optB = new Adam(t.projectionBias, d, { lr: o.lr });
-    this.gu = new RowGradients(nUsers, 2 * d, 2048);
-    this.gv = new RowGradients(nItems, d, 4096);
-    this.C = new Float32Array(nItems * d);
-    this.GC = new Float32Array(nItems * d);
-    this.GE = new Float32Array(t.projection.length);
-    this.Gb = new Float32Array(d);
+    this.dp = ceil4(d);
+    this.pd = 2 * this.dp;
+    this.F = tables.projection.length / d;
+    this.nUsers = tables.user.length / (2 * d);
+    this.nItems = tables.itemId.length / d;
+    const { nUsers, nItems, F, dp, pd } = this;
+    const maxB = o.maxBatch;
+    // The batch item table holds every item (dense mode, chosen only when the distinct items are at
+    // least half the catalogue, so nItems <= 4·maxBatch) or at most 2·maxBatch distinct ones.
+    const S = Math.min(nItems, 4 * maxB);
+    const f32 = (length: number) => ({ length: Math.max(length, 4), type: 'f32' as const });
+    const i32 = (length: number) => ({ length: Math.max(length, 1), type: 'i32' as const });
+    this.arena = new Arena<Table>(
+      {
+        U: f32(nUsers * pd),
+        mU: f32(nUsers * pd),
+        vU: f32(nUsers * pd),
+        gU: f32(nUsers * pd),
+        V: f32(nItems * dp),
+        mV: f32(nItems * dp),
+        vV: f32(nItems * dp),
+        gV: f32(nItems * dp),
+        E: f32(dp * F),
+        mE: f32(dp * F),
+        vE: f32(dp * F),
+        gE: f32(dp * F),
+        B: f32(dp),
+        mB: f32(dp),
+        vB: f32(dp),
+        gB: f32(dp),
+        X: f32(S * pd),
+        gX: f32(S * pd),
+        C: f32(S * dp),
+        gCt: f32(S * dp),
+        seen: i32(Math.min(nUsers, maxB)),
+        rowScratch: f32(Math.max(S, maxB)),
+        rowCoef: f32(Math.max(S, maxB)),
+        itemOf: i32(S),
+        ua: i32(maxB),
+        ia: i32(maxB),
+        ja: i32(maxB),
+        dots: f32(maxB),
+        coef: f32(maxB),
+      },
+      'vbpr',
+    );
+    const a = this.arena;
+    this.pairs = freedomKernels(a.memory);
+    this.adamK = instantiate(kernelModule(), a.memory);
+    this.rowsK = vbprKernels(a.memory);
+    this.U = a.f32('U');
+    this.V = a.f32('V');
+    this.E = a.f32('E');
+    this.B = a.f32('B');
+    this.gU = a.f32('gU');
+    this.gV = a.f32('gV');
+    this.gE = a.f32('gE');
+    this.gB = a.f32('gB');
+    this.gX = a.f32('gX');
+    this.C = a.f32('C');
+    this.gCt = a.f32('gCt');
+    this.ua = a.i32('ua');
+    this.ia = a.i32('ia');
+    this.ja = a.i32('ja');
+    this.dots = a.f32('dots');
+    this.coef = a.f32('coef');
+    this.seen = a.i32('seen');
+    this.rowScratch = a.f32('rowScratch');
+    this.rowCoef = a.f32('rowCoef');
+    this.itemOf = a.i32('itemOf');
+    this.slotOf = new Int32Array(nItems).fill(-1);
     this.occU = new Float32Array(nUsers);
-    this.occP = new Float32Array(nItems);
-    this.occN = new Float32Array(nItems);
-  }
-
-  /** The gv slot of `item` (occurrence counts zeroed on first use in the batch). */
-  private itemSlot(item: number): number {
-    const gv = this.gv;
-    const n0 = gv.count;
-    const s = gv.slot(item);
-    if (gv.count !== n0) {
-      this.occP[s] = 0;
-      this.occN[s] = 0;
+    this.occP = new Float32Array(S);
+    this.occN = new Float32Array(S);
+    const { user, itemId, projection, projectionBias } = tables;
+    for (let u = 0; u < nUsers; u++) {
+      this.U.set(user.subarray(u * 2 * d, u * 2 * d + d), u * pd);
+      this.U.set(user.subarray(u * 2 * d + d, (u + 1) * 2 * d), u * pd + dp);
     }
-    return s;
+    for (let i = 0; i < nItems; i++) this.V.set(itemId.subarray(i * d, (i + 1) * d), i * dp);
+    this.E.set(projection);
+    this.B.set(projectionBias);
   }
 
   /**
-   * Accumulates the batch's gradients (BPR part in gu/gv/GC, EmbLoss as per-slot coefficients in
-   * occU/occP) and returns the loss. Leaves GE/Gb holding the projection gradients.
+   * A stepper over copies of `tables`, with `features` (nItems x F, fixed) feeding the projection.
    */
-  private accumulate(batch: TripleBatch): number {
-    const { size, users, pos, neg } = batch;
-    const d = this.d;
-    const d2 = 2 * d;
-    const { user: U, itemId: V } = this.t;
-    const { gu, C, GC, occU, occP, occN } = this;
-    const gv = this.gv;
-    const scale = 1 / size;
-    let sqU = 0;
-    let sqP = 0;
-    let sqN = 0;
-    let loss = 0;
-    // Pass 1: the batch's distinct items, then their content vectors in one blocked product.
-    for (let b = 0; b < size; b++) {
-      this.itemSlot(pos[b]!);
-      this.itemSlot(neg[b]!);
+  static async create(tables: VbprTables, features: Float32Array, o: VbprStepOptions): Promise<VbprStepper> {
+    const d = o.dim;
+    const nItems = tables.itemId.length / d;
+    const F = tables.projection.length / d;
+    if (!Number.isInteger(o.maxBatch) || o.maxBatch < 1) {
+      throw new InvalidArgumentError(`vbpr: maxBatch must be a positive integer, got ${o.maxBatch}`);
     }
-    const F = this.F;
-    const { projection: E, projectionBias: bias } = this.t;
-    projectRows(E, bias, d, F, this.features, gv.rows, gv.count, C, 0, d);
-    GC.fill(0, 0, gv.count * d);
+    // E is stored with dp rows (the padding rows stay zero), so the products are dp wide.
+    const products = await fixedProducts(features, nItems, F, ceil4(d), o.products);
+    return new VbprStepper(tables, products, o);
+  }
+
+  /** The backend running the projection products. */
+  get backend(): string {
+    return this.products.backend;
+  }
+
+  /** Copies the current parameters into the tables given at creation. */
+  writeBack(): void {
+    const { d, dp, pd, tables } = this;
+    for (let u = 0; u < this.nUsers; u++) {
+      tables.user.set(this.U.subarray(u * pd, u * pd + d), u * 2 * d);
+      tables.user.set(this.U.subarray(u * pd + dp, u * pd + dp + d), u * 2 * d + d);
+    }
+    for (let i = 0; i < this.nItems; i++) tables.itemId.set(this.V.subarray(i * dp, i * dp + d), i * d);
+    tables.projection.set(this.E.subarray(0, tables.projection.length));
+    tables.projectionBias.set(this.B.subarray(0, d));
+  }
+
+  /** Every item's content vector E f_i + b (nItems x dim) under the current parameters. */
+  async contentVectors(): Promise<Float32Array> {
+    const { d, dp, F, nItems } = this;
+    const all = new Float32Array(nItems * dp);
+    await this.products.project(this.E.subarray(0, dp * F), all);
+    const out = new Float32Array(nItems * d);
+    for (let i = 0; i < nItems; i++)
+      for (let k = 0; k < d; k++) out[i * d + k] = all[i * dp + k]! + this.B[k]!;
+    return out;
+  }
+
+  /** Frees the products' backend. */
+  release(): Promise<void> {
+    return this.products.release();
+  }
+
+  /** Maps the batch to slots: dense (slot = item, all items) or the distinct items in order. */
+  private collect(batch: TripleBatch): boolean {
+    const { size, users, pos, neg } = batch;
+    if (size > this.o.maxBatch) {
+      throw new InvalidArgumentError(`vbpr: batch of ${size} exceeds maxBatch ${this.o.maxBatch}`);
+    }
+    const { slotOf, itemOf, occU, seen, ua, ia, ja } = this;
+    for (let s = 0; s < this.slots; s++) slotOf[itemOf[s]!] = -1;
+    for (let k = 0; k < this.nSeen; k++) occU[seen[k]!] = 0;
+    this.nSeen = 0;
+    let count = 0;
     for (let b = 0; b < size; b++) {
       const u = users[b]!;
-      const uo = u * d2;
-      const n0 = gu.count;
-      const su = gu.slot(u);
-      if (gu.count !== n0) occU[su] = 0;
-      occU[su]!++;
-      const i = pos[b]!;
-      const j = neg[b]!;
-      const si = this.itemSlot(i);
-      const sj = this.itemSlot(j);
-      occP[si]!++;
-      occN[sj]!++;
-      const io = i * d;
-      const jo = j * d;
-      const ci = si * d;
-      const cj = sj * d;
-      const sPos = dot(U, uo, V, io, d) + dot(U, uo + d, C, ci, d);
-      const sNeg = dot(U, uo, V, jo, d) + dot(U, uo + d, C, cj, d);
-      sqU += dot(U, uo, U, uo, d2);
-      sqP += dot(V, io, V, io, d) + dot(C, ci, C, ci, d);
-      sqN += dot(V, jo, V, jo, d) + dot(C, cj, C, cj, d);
-      const x = sPos - sNeg;
-      loss += bprLoss(x);
-      const g = bprGrad(x) * scale;
-      const gus = su * d2;
-      axpy(gu.grads, gus, g, V, io, d);
-      axpy(gu.grads, gus, -g, V, jo, d);
-      axpy(gu.grads, gus + d, g, C, ci, d);
-      axpy(gu.grads, gus + d, -g, C, cj, d);
-      axpy(gv.grads, si * d, g, U, uo, d);
-      axpy(gv.grads, sj * d, -g, U, uo, d);
-      axpy(GC, ci, g, U, uo + d, d);
-      axpy(GC, cj, -g, U, uo + d, d);
+      if (occU[u] === 0) seen[this.nSeen++] = u;
+      occU[u]!++;
+      ua[b] = u;
+      for (let side = 0; side < 2; side++) {
+        const item = side === 0 ? pos[b]! : neg[b]!;
+        let s = slotOf[item]!;
+        if (s < 0) {
+          s = count++;
+          slotOf[item] = s;
+          itemOf[s] = item;
+        }
+        if (side === 0) ia[b] = s;
+        else ja[b] = s;
+      }
+    }
+    const dense = 2 * count >= this.nItems;
+    if (dense) {
+      for (let s = 0; s < count; s++) slotOf[itemOf[s]!] = -1;
+      for (let i = 0; i < this.nItems; i++) {
+        slotOf[i] = i;
+        itemOf[i] = i;
+      }
+      count = this.nItems;
+      ia.set(pos.subarray(0, size));
+      ja.set(neg.subarray(0, size));
+    }
+    this.slots = count;
+    const { occP, occN } = this;
+    occP.fill(0, 0, count);
+    occN.fill(0, 0, count);
+    for (let b = 0; b < size; b++) {
+      occP[ia[b]!]!++;
+      occN[ja[b]!]!++;
+    }
+    return dense;
+  }
+
+  /**
+   * Accumulates the batch's gradients: gU (users), gV (item IDs), gE, gB (projection); returns the
+   * loss.
+   */
+  private async accumulate(batch: TripleBatch): Promise<number> {
+    const size = batch.size;
+    const dense = this.collect(batch);
+    const { dp, pd, F, slots, itemOf } = this;
+    const at = this.arena.at;
+    const rows = dense ? undefined : itemOf;
+    // Forward: C = F_B Eᵀ, X[s] = [γ_item ; C[s] + b].
+    await this.products.project(this.E.subarray(0, dp * F), this.C, rows, slots);
+    const k = this.rowsK;
+    k.assemble(slots, at.itemOf, at.V, at.C, at.B, at.X, dp);
+    this.pairs.pairDots(size, at.ua, at.ia, at.ja, at.U, at.X, at.dots, pd);
+    const { dots, coef } = this;
+    const scale = 1 / size;
+    let loss = 0;
+    for (let b = 0; b < size; b++) {
+      loss += bprLoss(dots[b]!);
+      coef[b] = bprGrad(dots[b]!) * scale;
+    }
+    this.gU.fill(0);
+    this.gX.fill(0, 0, slots * pd);
+    this.pairs.pairGrads(size, at.ua, at.ia, at.ja, at.U, at.X, at.coef, at.gU, at.gX, pd);
+    // EmbLoss: reg · (‖U_B‖ + ‖X⁺_B‖ + ‖X⁻_B‖) / size over the batch's rows (repeats counted).
+    const { occU, occP, occN, seen, rowScratch: q, rowCoef: c } = this;
+    const nSeen = this.nSeen;
+    k.rowSq(nSeen, at.seen, at.U, pd, at.rowScratch);
+    let sqU = 0;
+    for (let j = 0; j < nSeen; j++) sqU += occU[seen[j]!]! * q[j]!;
+    k.rowSq(slots, -1, at.X, pd, at.rowScratch);
+    let sqP = 0;
+    let sqN = 0;
+    for (let s = 0; s < slots; s++) {
+      sqP += occP[s]! * q[s]!;
+      sqN += occN[s]! * q[s]!;
     }
     const reg = this.o.reg;
     const nu = Math.sqrt(sqU);
     const np = Math.sqrt(sqP);
     const nn = Math.sqrt(sqN);
-    const cu = reg * embLossGradScale(nu, size);
-    const cp = reg * embLossGradScale(np, size);
-    const cn = reg * embLossGradScale(nn, size);
-    for (let s = 0; s < gu.count; s++) occU[s] = cu * occU[s]!;
-    for (let s = 0; s < gv.count; s++) {
-      const c = cp * occP[s]! + cn * occN[s]!;
-      occP[s] = c;
-      // The content half's EmbLoss gradient goes through E and b.
-      if (c !== 0) axpy(GC, s * d, c, C, s * d, d);
+    if (reg > 0) {
+      const cu = reg * embLossGradScale(nu, size);
+      const cp = reg * embLossGradScale(np, size);
+      const cn = reg * embLossGradScale(nn, size);
+      for (let j = 0; j < nSeen; j++) c[j] = cu * occU[seen[j]!]!;
+      k.scaleRows(nSeen, at.seen, at.U, at.gU, at.rowCoef, pd);
+      for (let s = 0; s < slots; s++) c[s] = cp * occP[s]! + cn * occN[s]!;
+      k.scaleRows(slots, -1, at.X, at.gX, at.rowCoef, pd);
     }
-    // ∂/∂E = Σ_slots GC[s] ⊗ f_item ; ∂/∂b = Σ_slots GC[s].
-    this.GE.fill(0);
-    this.Gb.fill(0);
-    projectionGradient(GC, d, F, this.features, gv.rows, gv.count, this.GE, this.Gb);
+    // Split gX into ∂γ (dense over items) and ∂C; ∂b = Σ_s ∂C[s]; ∂E = ∂Cᵀ F_B.
+    if (!dense) this.gV.fill(0);
+    this.gB.fill(0);
+    k.split(slots, at.itemOf, at.gX, at.gV, at.gCt, at.gB, dp);
+    await this.products.gradient(this.gCt, this.gE, rows, slots);
     return loss * scale + reg * ((nu + np + nn) / size);
   }
 
   /** One step on `batch`; returns the batch loss before the update. */
-  step(batch: TripleBatch): number {
-    const loss = this.accumulate(batch);
-    const { gu, gv } = this;
-    this.optU.stepRows(gu.rows, gu.grads, gu.count, this.occU);
-    this.optV.stepRows(gv.rows, gv.grads, gv.count, this.occP);
-    this.optE.step(this.GE);
-    this.optB.step(this.Gb);
-    gu.reset();
-    gv.reset();
+  async step(batch: TripleBatch): Promise<number> {
+    const loss = await this.accumulate(batch);
+    this.t++;
+    const stepSize = this.o.lr / (1 - BETA1 ** this.t);
+    const bc2s = Math.sqrt(1 - BETA2 ** this.t);
+    const at = this.arena.at;
+    const { dp, pd, F } = this;
+    // Every table as rows of four floats (their lengths are multiples of four).
+    const adam = (p: number, m: number, v: number, g: number, length: number) =>
+      this.adamK.adam(0, length / 4, p, m, v, g, 1, -1, -1, 4, stepSize, BETA1, BETA2, EPS, bc2s);
+    adam(at.U, at.mU, at.vU, at.gU, this.nUsers * pd);
+    adam(at.V, at.mV, at.vV, at.gV, this.nItems * dp);
+    adam(at.E, at.mE, at.vE, at.gE, dp * F);
+    adam(at.B, at.mB, at.vB, at.gB, dp);
     return loss;
   }
 
   /** The batch loss and its dense gradients, without updating anything. */
-  gradients(batch: TripleBatch): VbprGradients {
-    const loss = this.accumulate(batch);
-    const { gu, gv, d } = this;
-    const { user: U, itemId: V } = this.t;
-    const user = new Float32Array(U.length);
-    const itemId = new Float32Array(V.length);
-    const dense = (out: Float32Array, g: RowGradients, decay: Float32Array, P: Float32Array, w: number) => {
-      for (let s = 0; s < g.count; s++) {
-        const o = g.rows[s]! * w;
-        for (let k = 0; k < w; k++) out[o + k] = g.grads[s * w + k]! + decay[s]! * P[o + k]!;
-      }
+  async gradients(batch: TripleBatch): Promise<VbprGradients> {
+    const loss = await this.accumulate(batch);
+    const { d, dp, pd } = this;
+    const user = new Float32Array(this.nUsers * 2 * d);
+    for (let u = 0; u < this.nUsers; u++) {
+      user.set(this.gU.subarray(u * pd, u * pd + d), u * 2 * d);
+      user.set(this.gU.subarray(u * pd + dp, u * pd + dp + d), u * 2 * d + d);
+    }
+    const itemId = new Float32Array(this.nItems * d);
+    for (let i = 0; i < this.nItems; i++) itemId.set(this.gV.subarray(i * dp, i * dp + d), i * d);
+    return {
+      loss,
+      user,
+      itemId,
+      projection: this.gE.slice(0, d * this.F),
+      projectionBias: this.gB.slice(0, d),
     };
-    dense(user, gu, this.occU, U, 2 * d);
-    dense(itemId, gv, this.occP, V, d);
-    gu.reset();
-    gv.reset();
-    return { loss, user, itemId, projection: this.GE.slice(), projectionBias: this.Gb.slice() };
   }
-}
-
-/** <A[ao..ao+n), B[bo..bo+n)>, with four accumulators. */
-function dot(A: Float32Array, ao: number, B: Float32Array, bo: number, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let k = 0;
-  for (; k + 3 < n; k += 4) {
-    s0 += A[ao + k]! * B[bo + k]!;
-    s1 += A[ao + k + 1]! * B[bo + k + 1]!;
-    s2 += A[ao + k + 2]! * B[bo + k + 2]!;
-    s3 += A[ao + k + 3]! * B[bo + k + 3]!;
-  }
-  for (; k < n; k++) s0 += A[ao + k]! * B[bo + k]!;
-  return s0 + s1 + (s2 + s3);
-}
-
-/** Y[yo..yo+n) += a · X[xo..xo+n). */
-function axpy(Y: Float32Array, yo: number, a: number, X: Float32Array, xo: number, n: number): void {
-  let k = 0;
-  for (; k + 3 < n; k += 4) {
-    Y[yo + k]! += a * X[xo + k]!;
-    Y[yo + k + 1]! += a * X[xo + k + 1]!;
-    Y[yo + k + 2]! += a * X[xo + k + 2]!;
-    Y[yo + k + 3]! += a * X[xo + k + 3]!;
-  }
-  for (; k < n; k++) Y[yo + k]! += a * X[xo + k]!;
 }

@@ -5,8 +5,8 @@
  * [γ_u ; θ_u] (2·dim, xavier-uniform), item vector [γ_i ; E f_i + b] (γ_i xavier-uniform, E a
  * dim x F linear layer initialised xavier-normal, b = 0), f_i the concatenated normalised features
  * of the chosen modalities (see ./features), score = dot product (no separate bias terms, as in
- * MMRec), BPR loss + reg · EmbLoss over uniform negatives, Adam (lazy per row for γ/θ, dense for
- * E and b). After every epoch all item vectors [γ_i ; E f_i + b] are recomputed and installed as
+ * MMRec), BPR loss + reg · EmbLoss over uniform negatives, dense Adam on every table (as torch's in
+ * MMRec); the step is in ./vbpr-core, its projection products in onnxruntime when available. After every epoch all item vectors [γ_i ; E f_i + b] are recomputed and installed as
  * the scoring factors, so evaluation uses the 'dot' kernel. Items without training interactions
  * (cold items) are ranked from content: with coldItems 'content' (default) their γ_i, which only
  * ever received negative updates, is zeroed in the scoring factors (on Last.fm-2k's 10% cold-start
@@ -47,6 +47,14 @@ export const VBPR_PARAMS = {
   coldItems: { type: 'choice', default: 'content', choices: ['content', 'learned'] },
   /** Negatives from all items (MMRec) or only from items with training interactions (cold-start training). */
   negativeItems: { type: 'choice', default: 'all', choices: ['all', 'warm'] },
+  /**
+   * Where the projection's two dense products run (onnx/fixed-products): 'onnx' (onnxruntime-node's
+   * MLAS kernels), 'wasm' (our WebAssembly SIMD product), 'auto' (onnx when it loads). Last.fm-2k,
+   * text + Whisper: see BENCHMARKS.md "VBPR speed".
+   */
+  backend: { type: 'choice', default: 'auto', choices: ['auto', 'onnx', 'wasm'] },
+  /** onnxruntime's threads for those products. */
+  threads: { type: 'int', default: 2, min: 1, max: 64 },
 } as const;
 
 export type VbprParams = ParamsOf<typeof VBPR_PARAMS> & {
@@ -115,20 +123,24 @@ export class Vbpr extends FactorRecommender {
       seed: rng.nextU32() | 0,
       ...(p.negativeItems === 'warm' ? { negativePool: interactedItems(train) } : {}),
     });
-    const stepper = new VbprStepper(tables, features.data, { dim: d, lr: p.lr, reg: p.reg });
+    const stepper = await VbprStepper.create(tables, features.data, {
+      dim: d,
+      lr: p.lr,
+      reg: p.reg,
+      maxBatch: p.batchSize,
+      products: { backend: p.backend, threads: p.threads },
+    });
     const zeroCold = p.coldItems === 'content';
     const itemFactors = new Float32Array(nItems * 2 * d);
-    const all = Int32Array.from({ length: nItems }, (_, i) => i);
-    const refresh = (): void => {
+    const install = (content: Float32Array): void => {
       for (let i = 0; i < nItems; i++) {
         const o = i * 2 * d;
         if (warm[i] || !zeroCold) itemFactors.set(tables.itemId.subarray(i * d, (i + 1) * d), o);
         else itemFactors.fill(0, o, o + d);
+        itemFactors.set(content.subarray(i * d, (i + 1) * d), o + d);
       }
-      const { projection, projectionBias } = tables;
-      projectRows(projection, projectionBias, d, F, features.data, all, nItems, itemFactors, d, 2 * d);
     };
-    refresh();
+    install(await stepper.contentVectors());
     this.fingerprint = data.fingerprint;
     this.trained = { tables, features };
     this.content = {
@@ -140,18 +152,23 @@ export class Vbpr extends FactorRecommender {
       projectionBias: tables.projectionBias,
     };
     this.setFactors({ dim: 2 * d, userFactors: tables.user, itemFactors });
-    return runEpochs(options, () => {
-      let loss = 0;
-      let batches = 0;
-      for (const batch of sampler.epoch(p.batchSize)) {
-        loss += stepper.step(batch);
-        batches++;
-      }
-      refresh();
-      this.parts = undefined;
-      this.factorsUpdated();
-      return batches > 0 ? loss / batches : Number.NaN;
-    });
+    try {
+      return await runEpochs(options, async () => {
+        let loss = 0;
+        let batches = 0;
+        for (const batch of sampler.epoch(p.batchSize)) {
+          loss += await stepper.step(batch);
+          batches++;
+        }
+        stepper.writeBack();
+        install(await stepper.contentVectors());
+        this.parts = undefined;
+        this.factorsUpdated();
+        return batches > 0 ? loss / batches : Number.NaN;
+      });
+    } finally {
+      await stepper.release();
+    }
   }
 
   /** Writes the scoring tables plus the trained projection and feature normalisation. */

@@ -1,10 +1,10 @@
 /**
- * @module models/freedom/arena
+ * @module util/arena
  * One shared WebAssembly memory holding named tables at 64-byte aligned offsets, so that the
  * WebAssembly kernels and every thread of a team (models/lightgcn/team) address the same tables
- * by byte offset. FREEDOM keeps all its training state here.
+ * by byte offset. FREEDOM and VBPR keep their training state here.
  */
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** A table request: element count and type. */
 export interface TableSpec {

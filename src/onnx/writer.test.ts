@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributeProto, DataType, GraphBuilder, tensorProto, valueInfoProto } from './onnx-writer.js';
+import { attributeProto, DataType, GraphBuilder, tensorProto, valueInfoProto } from './writer.js';
 
 /** A protobuf field as read back: varints as bigint, length-delimited fields as bytes. */
 type Field = { field: number; wire: number; value: bigint | Uint8Array };

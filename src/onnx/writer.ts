@@ -1,8 +1,9 @@
 /**
- * @module encoders/testing/onnx-writer
+ * @module onnx/writer
  * A minimal ONNX protobuf writer: enough of ModelProto, GraphProto, NodeProto, TensorProto,
  * AttributeProto and ValueInfoProto to build small inference graphs from code (IR 8, opset 14 by
- * default). Used to generate tiny random models for offline tests; not a general ONNX library.
+ * default). Used to generate tiny random models for offline tests and the small compute graphs that run
+ * dense products in onnxruntime (onnx/fixed-products); not a general ONNX library.
  * Field numbers follow onnx/onnx.proto3. Tensors are written as little-endian `raw_data`.
  */
 import { endianness } from 'node:os';
