@@ -14,7 +14,7 @@
  * Prints tables and writes bench/results/vbpr.json.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '../src/experiment/dataset-spec.js';
@@ -104,7 +104,13 @@ async function main(): Promise<void> {
   const groups = new Set(arg('groups', 'speed,accuracy').split(','));
   const epochs = Number(arg('epochs', '10'));
   const rounds = Number(arg('rounds', '3'));
+  // Groups not run this time keep their last results.
+  const file = 'bench/results/vbpr.json';
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
   const result: Record<string, unknown> = {
+    ...previous,
     date: new Date().toISOString(),
     node: process.version,
     mmrec: MMREC,
@@ -138,7 +144,7 @@ async function main(): Promise<void> {
         ]),
       ),
     );
-    result.speed = { epochs, rounds, rows };
+    result.speed = { date: new Date().toISOString(), epochs, rounds, rows };
   }
   if (groups.has('accuracy')) {
     const perSeed = SEEDS.map((seed) => {
@@ -181,10 +187,10 @@ async function main(): Promise<void> {
         ],
       ),
     );
-    result.accuracy = { seeds: SEEDS, perSeed, ...row };
+    result.accuracy = { date: new Date().toISOString(), seeds: SEEDS, perSeed, ...row };
   }
-  writeFileSync('bench/results/vbpr.json', `${JSON.stringify(result, null, 2)}\n`);
-  console.log('written bench/results/vbpr.json');
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`written ${file}`);
 }
 
 await main();
