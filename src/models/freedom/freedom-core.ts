@@ -3,7 +3,7 @@
  * One FREEDOM training state and its batch step, as MMRec's FREEDOM `calculate_loss` defines it
  * (Zhou & Shen, ACM MM 2023):
  *
- *   F = LightGCN(E0 = [U; V0], pruned graph Â', K layers)   (ui-propagation)
+ *   F = LightGCN(E0 = [U; V0], pruned graph Â', K layers)   (models/lightgcn/propagation)
  *   item i's vector  F_i + h_i,  h = S^L V0                   (item-propagation)
  *   loss = mean BPR(F_u, F_i + h_i, F_j + h_j) + reg · Σ_m mean BPR(F_u, T_m[i], T_m[j])   (modal)
  *
@@ -19,10 +19,16 @@ import { bprGrad, bprLoss } from '../../training/losses.js';
 import type { TripleBatch } from '../../training/sampler.js';
 import { Arena, type TableSpec } from '../../util/arena.js';
 import { OP } from '../lightgcn/ops.js';
+import {
+  type AdamStep,
+  Propagation,
+  type PropTable,
+  propagationSpecs,
+  setAdamFloats,
+} from '../lightgcn/propagation.js';
 import { ItemPropagation, type ItemTable, itemTableSpecs } from './item-propagation.js';
 import { ModalBatch, type ModalBatchTable, type ModalTables, modalBatchSpecs, modalLoss } from './modal.js';
 import { FreedomTeam as Team } from './team.js';
-import { type AdamStep, setAdamFloats, UiPropagation, type UiTable, uiTableSpecs } from './ui-propagation.js';
 
 /** Adam's constants (torch defaults, as MMRec uses them). */
 export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -59,7 +65,7 @@ type BatchTable = 'us' | 'is' | 'js' | 'dots' | 'coef';
 export class FreedomCore {
   readonly n: number;
   readonly pd: number;
-  readonly ui: UiPropagation;
+  readonly ui: Propagation;
   readonly items: ItemPropagation;
   readonly modal: ModalTables[];
   private readonly arena: Arena<string>;
@@ -81,7 +87,8 @@ export class FreedomCore {
     this.n = nUsers + nItems;
     this.pd = Math.ceil(dim / 4) * 4;
     this.arena = arena;
-    this.ui = new UiPropagation(arena as Arena<UiTable>, team, this.n, dim, this.pd, o.uiLayers);
+    const ui = arena as Arena<PropTable>;
+    this.ui = new Propagation(ui, team, this.n, nUsers, dim, this.pd, o.uiLayers, 'dense');
     this.items = new ItemPropagation(
       arena as Arena<ItemTable>,
       team,
@@ -120,7 +127,7 @@ export class FreedomCore {
       coef: { length: o.batchSize, type: 'f32' },
     };
     const specs: Record<string, TableSpec> = {
-      ...uiTableSpecs(n, pd, capacity, o.maxNnz),
+      ...propagationSpecs(n, pd, capacity, o.maxNnz, 'dense'),
       ...itemTableSpecs(n, pd, capacity, o.itemGraph.indices.length, o.mmLayers),
       ...batch,
     };
@@ -240,7 +247,7 @@ export class FreedomCore {
     const { pd, n } = this;
     const { nUsers, nItems, dim } = this.o;
     const all = new Float32Array(n * pd);
-    this.ui.finals(all);
+    this.ui.finalsPadded(all);
     const strip = (src: Float32Array, from: number, rows: number): Float32Array => {
       const out = new Float32Array(rows * dim);
       for (let r = 0; r < rows; r++) out.set(src.subarray((from + r) * pd, (from + r) * pd + dim), r * dim);

@@ -11,9 +11,9 @@
  */
 import { type Csr, splitByCost } from '../../math/spmm.js';
 import type { Arena } from '../../util/arena.js';
+import { runProp } from '../lightgcn/propagation.js';
 import { transposeCsr } from './item-graph.js';
 import type { FreedomTeam as Team } from './team.js';
-import { runProp } from './ui-propagation.js';
 
 /** Arena tables of this module. */
 export type ItemTable =

@@ -19,13 +19,13 @@ export function assignSlots(p: Propagation, batch: TripleBatch, nUsers: number):
 }
 
 /**
- * Loss of the batch from tables.f (final embeddings of the batch rows, after forward()); writes
- * dL/dF into tables.g and the regulariser's dL/dE0 into tables.r (both by slot, zeroed beforehand).
+ * Loss of the batch from p.f (final embeddings of the batch rows, after forward()); writes dL/dF
+ * into p.g and the regulariser's dL/dE0 into p.r (both by slot, zeroed beforehand).
  * Batches carry one negative per pair (MMRec draws one).
  */
 export function batchObjective(p: Propagation, batch: TripleBatch, nUsers: number, reg: number): number {
   const { pd, dim } = p;
-  const { f, g, r, e0, slot } = p.tables;
+  const { f, g, r, e0, slot } = p;
   const { users, pos, neg, size } = batch;
   let bpr = 0;
   // Squared Frobenius norms of the gathered ego rows E0[users], E0[pos], E0[neg] (repeats counted).

@@ -120,8 +120,8 @@ describe('Propagation (WebAssembly kernels)', () => {
         assignSlots(p, batch, nUsers);
         p.forward();
         for (let s = 0; s < p.count; s++) {
-          const node = p.tables.list[s]!;
-          for (let j = 0; j < dim; j++) expect(p.tables.f[s * p.pd + j]).toBeCloseTo(ref[node * dim + j]!, 5);
+          const node = p.list[s]!;
+          for (let j = 0; j < dim; j++) expect(p.f[s * p.pd + j]).toBeCloseTo(ref[node * dim + j]!, 5);
         }
       }
     });
