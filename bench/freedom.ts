@@ -54,6 +54,14 @@ const RUNS: Run[] = [
   { group: 'warm', model: 'lightgcn', audio: '-', params: {}, seeds: [42] },
   { group: 'tuned', model: 'freedom', audio: 'whisper', params: TUNED, seeds: SEEDS },
   { group: 'tuned', model: 'freedom', audio: 'vggish', params: TUNED, seeds: SEEDS },
+  // The graph weights chosen on validation in bench/results/sweeps/lfm2k-freedom-sweep3.md.
+  {
+    group: 'tuned',
+    model: 'freedom',
+    audio: 'vggish',
+    params: { ...TUNED, weights: 'text=0.8,audio=0.2' },
+    seeds: SEEDS,
+  },
   { group: 'cold', model: 'freedom', audio: 'whisper', params: {}, split: COLD, seeds: [42] },
   {
     group: 'cold',

@@ -6,8 +6,9 @@
  * dim x F linear layer initialised xavier-normal, b = 0), f_i the concatenated normalised features
  * of the chosen modalities (see ./features), score = dot product (no separate bias terms, as in
  * MMRec), BPR loss + reg · EmbLoss over uniform negatives, dense Adam on every table (as torch's in
- * MMRec); the step is in ./vbpr-core, its projection products in onnxruntime when available. After every epoch all item vectors [γ_i ; E f_i + b] are recomputed and installed as
- * the scoring factors, so evaluation uses the 'dot' kernel. Items without training interactions
+ * MMRec); the step is in ./vbpr-core, its projection products in onnxruntime when available.
+ * After every epoch all item vectors [γ_i ; E f_i + b] are recomputed and installed as the
+ * scoring factors, so evaluation uses the 'dot' kernel. Items without training interactions
  * (cold items) are ranked from content: with coldItems 'content' (default) their γ_i, which only
  * ever received negative updates, is zeroed in the scoring factors (on Last.fm-2k's 10% cold-start
  * split: test recall@20 0.092 with 'content', 0.080 with 'learned').
