@@ -11,7 +11,8 @@
  * scoring factors, so evaluation uses the 'dot' kernel. Items without training interactions
  * (cold items) are ranked from content: with coldItems 'content' (default) their γ_i, which only
  * ever received negative updates, is zeroed in the scoring factors (on Last.fm-2k's 10% cold-start
- * split: test recall@20 0.092 with 'content', 0.080 with 'learned').
+ * split, all items ranked: test recall@20 0.114 with 'content', 0.108 with 'learned', paired
+ * t-test p 4e-4).
  *
  * Saved artifacts hold the scoring tables (userFactors, itemFactors), so a loaded model scores
  * without the features; the trained parts (itemId, projection, projectionBias) and the feature
