@@ -9,9 +9,10 @@
  * backward) records nothing: create the Graph with `train: false`.
  */
 import { InvalidArgumentError, MismatchError } from '../errors.js';
-import { type Csr, spmm } from '../math/spmm.js';
+import type { Csr } from '../math/spmm.js';
 import type { Rng } from '../util/rng.js';
 import { gemm } from './gemm.js';
+import { propagateLayers } from './propagate.js';
 import { Tensor } from './tensor.js';
 
 const SQRT_2_PI = Math.sqrt(2 / Math.PI);
@@ -706,32 +707,17 @@ export class Graph {
 
   /**
    * LightGCN's layer combination over a symmetric normalised adjacency Â (N x N):
-   * (1 / (L+1)) Σ_{k=0..L} Â^k x. Â is symmetric, so the gradient is the same map of the
-   * output gradient.
+   * (1 / (L+1)) Σ_{k=0..L} Â^k x (WebAssembly SIMD, ./propagate). Â is symmetric, so the gradient
+   * is the same map of the output gradient.
    */
   propagate(x: Tensor, adj: Csr, layers: number): Tensor {
     const y = this.out(x.rows, x.cols, [x]);
     const d = x.cols;
-    const run = (src: Float32Array, dst: Float32Array): void => {
-      dst.set(src);
-      const bufs = [new Float32Array(src.length), new Float32Array(src.length)] as const;
-      let cur = src;
-      for (let k = 0; k < layers; k++) {
-        const next = bufs[k % 2]!;
-        spmm(adj, cur, d, next);
-        addInto(dst, next);
-        cur = next;
-      }
-      const c = 1 / (layers + 1);
-      for (let i = 0; i < dst.length; i++) dst[i]! *= c;
-    };
-    run(x.data, y.data);
+    propagateLayers(adj, x.data, d, layers, y.data);
     return this.record(y, () => {
       const gy = y.grad;
       if (!gy || !x.requiresGrad) return;
-      const tmp = new Float32Array(gy.length);
-      run(gy, tmp);
-      addInto(x.g(), tmp);
+      addInto(x.g(), propagateLayers(adj, gy, d, layers, new Float32Array(gy.length)));
     });
   }
 
