@@ -83,6 +83,21 @@ describe('fusion', () => {
     }
   });
 
+  it('edge dropout prunes the training graph each epoch: still learns, reproducible, changes the model', async () => {
+    const run = async (edgeDropout: number, seed = 3) => {
+      const m = new Fusion({ ...base, layers: 2, edgeDropout });
+      await m.fit(data, { seed, maxEpochs: 25 });
+      const s = new Float32Array(nItems);
+      m.scoreBatch(Int32Array.of(7), s);
+      return { m, s };
+    };
+    const pruned = await run(0.5);
+    expect(coldPrecision(pruned.m)).toBeGreaterThan(0.5);
+    expect((await run(0.5)).s).toEqual(pruned.s);
+    expect((await run(0)).s).not.toEqual(pruned.s);
+    expect(() => new Fusion({ edgeDropout: 1 })).toThrow(/edgeDropout/);
+  });
+
   it('MSE fits the rating values', async () => {
     const m = new Fusion({ ...base, loss: 'mse' });
     const report = await m.fit(data, { seed: 3, maxEpochs: 30 });

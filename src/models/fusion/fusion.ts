@@ -30,6 +30,7 @@ import { runEpochs } from '../../training/trainer.js';
 import { Rng } from '../../util/rng.js';
 import { readArtifact, writeArtifact } from '../artifact.js';
 import { FactorRecommender } from '../factor-base.js';
+import { edgeWeights, keptAdjacency, keptEdges, sampleEdges } from '../freedom/pruning.js';
 import type { FitOptions, FitReport, ItemVectorPart, TrainingData } from '../recommender.js';
 import { buildItemFeatures, selectModalities } from '../vbpr/features.js';
 import { type FusionParams, resolveFusionParams } from './params.js';
@@ -48,6 +49,8 @@ interface State {
   norms: Normalization[];
   warm: Uint8Array;
   adj: Csr | undefined;
+  /** The graph training propagates over (the pruned one with edgeDropout, else adj). */
+  trainAdj: Csr | undefined;
   nUsers: number;
   nItems: number;
 }
@@ -95,7 +98,7 @@ export class Fusion extends FactorRecommender {
     const warm = new Uint8Array(nItems);
     for (let k = 0; k < train.nnz; k++) warm[train.indices[k]!] = 1;
     const adj = p.layers > 0 ? normalizedAdjacency(train) : undefined;
-    const state: State = { tower, user, itemId, norms, warm, adj, nUsers, nItems };
+    const state: State = { tower, user, itemId, norms, warm, adj, trainAdj: adj, nUsers, nItems };
     this.state = state;
     this.fingerprint = data.fingerprint;
     const adam = new DenseAdam([user, ...(itemId ? [itemId] : []), ...tower.params], {
@@ -122,10 +125,21 @@ export class Fusion extends FactorRecommender {
     const pairUsers = new Int32Array(train.nnz);
     for (let u = 0; u < nUsers; u++) pairUsers.fill(u, train.indptr[u]!, train.indptr[u + 1]!);
     const shuffleRng = new Rng(rng.nextU32());
+    // Degree-sensitive edge pruning (drawn after every other stream, so settings without it keep
+    // their numbers).
+    const prune =
+      adj && p.edgeDropout > 0
+        ? {
+            rng: new Rng(rng.nextU32()),
+            weights: edgeWeights(train),
+            keep: keptEdges(train.nnz, p.edgeDropout),
+          }
+        : undefined;
 
     return runEpochs(options, () => {
       let loss = 0;
       let batches = 0;
+      if (prune) state.trainAdj = keptAdjacency(train, sampleEdges(prune.weights, prune.keep, prune.rng));
       if (sampler) {
         for (const batch of sampler.epoch(p.batchSize)) {
           const users = batch.users.slice(0, batch.size);
@@ -186,7 +200,7 @@ export class Fusion extends FactorRecommender {
     let uVec: Tensor;
     let itemVec: (items: Int32Array) => Tensor;
     if (s.adj) {
-      const all = g.propagate(g.concatRows(s.user, z), s.adj, p.layers);
+      const all = g.propagate(g.concatRows(s.user, z), s.trainAdj ?? s.adj, p.layers);
       uVec = g.gather(all, users);
       itemVec = (items) =>
         g.gather(
@@ -469,6 +483,7 @@ export class Fusion extends FactorRecommender {
         })),
         warm: new Uint8Array(0),
         adj: undefined,
+        trainAdj: undefined,
         nUsers: loaded.userFactors.length / d,
         nItems: loaded.itemFactors.length / d,
       };

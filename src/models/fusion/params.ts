@@ -26,6 +26,12 @@ export const FUSION_PARAMS = {
    * On Last.fm-2k: test recall@20 0.3905 with 0 layers, 0.4243 with 2, 0.4238 with 3 (lr 5e-3).
    */
   layers: { type: 'int', default: 2, min: 0, max: 8 },
+  /**
+   * With graph layers: share of training edges dropped before every epoch by FREEDOM's
+   * degree-sensitive pruning (models/freedom/pruning; edges between low-degree nodes are the likeliest
+   * to stay), training only; scoring uses the full graph. 0 = off.
+   */
+  edgeDropout: { type: 'number', default: 0, min: 0, max: 0.99 },
   /** Training objective: BPR (implicit), BCE with sampled negatives (clicks), MSE (ratings). */
   loss: { type: 'choice', default: 'bpr', choices: ['bpr', 'bce', 'mse'] },
   /** Sampled negatives per positive for BCE (BPR uses one). */
