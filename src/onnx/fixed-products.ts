@@ -4,7 +4,8 @@
  * the items' content features), for training the layer's weights W (d x F):
  *
  *   project:  out = X[rows] · Wᵀ        (count x d)   the layer's output on some rows
- *   gradient: out = Gᵀ · X[rows]         (d x F)       ∂loss/∂W from the output gradient G
+ *   gradient: out = Gt · X[rows]         (d x F)       ∂loss/∂W from the output gradient,
+ *                                                      given transposed (Gt = Gᵀ, d x count)
  *
  * `rows` lists the rows to use (their order is the order of out's / G's rows); without it, all n.
  *
@@ -33,8 +34,11 @@ export interface FixedProducts {
   readonly backend: ProductsBackend;
   /** out[s·d + k] = <X[rows[s]], W[k]> for s < count (all rows without `rows`). */
   project(W: Float32Array, out: Float32Array, rows?: Int32Array, count?: number): Promise<void>;
-  /** out[k·F + c] = Σ_s G[s·d + k] · X[rows[s]][c] (all rows without `rows`). */
-  gradient(G: Float32Array, out: Float32Array, rows?: Int32Array, count?: number): Promise<void>;
+  /**
+   * out[k·F + c] = Σ_s Gt[k·count + s] · X[rows[s]][c] (all rows without `rows`): Gt is the output
+   * gradient transposed (d x count), the layout in which MLAS runs this product fastest here.
+   */
+  gradient(Gt: Float32Array, out: Float32Array, rows?: Int32Array, count?: number): Promise<void>;
   /** Frees the backend's resources. */
   release(): Promise<void>;
 }
@@ -160,11 +164,11 @@ class OnnxProducts implements FixedProducts {
     out.set((r.out!.data as Float32Array).subarray(0, c * d));
   }
 
-  async gradient(G: Float32Array, out: Float32Array, rows?: Int32Array, count?: number): Promise<void> {
+  async gradient(Gt: Float32Array, out: Float32Array, rows?: Int32Array, count?: number): Promise<void> {
     const c = checkRows(rows, count, this.n);
     const { d, F } = this;
     const session = rows ? this.s.gradientRows : this.s.gradient;
-    const r = await session.run({ ...this.feeds(rows, c), G: this.tensor(G, c * d, [d, c]) });
+    const r = await session.run({ ...this.feeds(rows, c), G: this.tensor(Gt, c * d, [d, c]) });
     out.set((r.out!.data as Float32Array).subarray(0, d * F));
   }
 
@@ -198,9 +202,9 @@ class WasmProducts implements FixedProducts {
     gemm(this.rowsOf(rows, c), W, out, c, this.F, this.d, { transB: true });
   }
 
-  async gradient(G: Float32Array, out: Float32Array, rows?: Int32Array, count?: number): Promise<void> {
+  async gradient(Gt: Float32Array, out: Float32Array, rows?: Int32Array, count?: number): Promise<void> {
     const c = checkRows(rows, count, this.n);
-    gemm(G, this.rowsOf(rows, c), out, this.d, c, this.F);
+    gemm(Gt, this.rowsOf(rows, c), out, this.d, c, this.F);
   }
 
   async release(): Promise<void> {}
