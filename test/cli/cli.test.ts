@@ -49,6 +49,39 @@ describe('fusionrec CLI', () => {
     expect(typeof json.results[0].evalSeconds).toBe('number');
   });
 
+  it('--params sets model parameters: one object for all, or one per model (labels tell repeats apart)', () => {
+    const out = join(dir, 'p.json');
+    const shop = `catalog:${join(dir, 'shop')}`;
+    const r = cli(
+      'experiment',
+      '-d',
+      shop,
+      '-m',
+      'bpr,bpr',
+      '-p',
+      '[{"dim":8},{"dim":4}]',
+      '--max-epochs',
+      '2',
+      '--json',
+      out,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.results.map((m: { label: string }) => m.label)).toEqual([
+      expect.stringMatching(/^bpr \{"dim":8\}$/),
+      expect.stringMatching(/^bpr \{"dim":4\}$/),
+    ]);
+    expect(json.results[0].params.dim).toBe(8);
+    expect(json.results[1].params.dim).toBe(4);
+    const bad = cli('experiment', '-d', shop, '-m', 'bpr,itemknn', '-p', '[{"dim":8}]');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--params expects one JSON object, or an array of 2 objects/);
+    const unknown = cli('experiment', '-d', shop, '-m', 'bpr', '-p', '{"dimm":8}', '--max-epochs', '1');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown parameter "dimm"/);
+  });
+
   it('names the file, line and field of bad input and exits 2', () => {
     const bad = join(dir, 'bad');
     rmSync(bad, { recursive: true, force: true });

@@ -35,6 +35,7 @@ export interface ExperimentFileConfig {
 interface Flags {
   dataset?: string;
   models?: string;
+  params?: string;
   config?: string;
   seed?: string;
   json?: string;
@@ -75,6 +76,37 @@ function parseModelList(text: string): ModelSpec[] {
     .map((name) => ({ name }));
 }
 
+/**
+ * Applies `--params` to the models of `--models`: one JSON object for every model, or an array
+ * with one object per model (in order). Models listed more than once get their parameters in their
+ * label, so the results table tells them apart.
+ */
+export function applyParams(models: ModelSpec[], text: string): ModelSpec[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(
+      `--params expects a JSON object or an array of objects, got "${text}": ${(err as Error).message}`,
+    );
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  if (!list.every(isObject) || (Array.isArray(parsed) && parsed.length !== models.length)) {
+    throw new InvalidArgumentError(
+      `--params expects one JSON object, or an array of ${models.length} objects (one per model of --models), got ${text}`,
+    );
+  }
+  const count = new Map<string, number>();
+  for (const m of models) count.set(m.name, (count.get(m.name) ?? 0) + 1);
+  return models.map((m, k) => {
+    const params = { ...m.params, ...(list.length === 1 ? list[0] : list[k]) } as Record<string, unknown>;
+    const label = count.get(m.name)! > 1 ? `${m.name} ${JSON.stringify(params)}` : m.label;
+    return { ...m, params, ...(label ? { label } : {}) };
+  });
+}
+
 export function registerExperiment(program: Command): void {
   program
     .command('experiment')
@@ -84,6 +116,10 @@ export function registerExperiment(program: Command): void {
       'dataset spec: mmrec:<file.inter> | mmrec-json:<dir> | movielens:<dir> | catalog:<dir> | demo | shared:<name>',
     )
     .option('-m, --models <list>', 'comma-separated model names (default: popularity)')
+    .option(
+      '-p, --params <json>',
+      'model parameters for --models: a JSON object for all of them, or an array of one object per model',
+    )
     .option('-c, --config <file>', 'JSON config (dataset, models with params, split, …)')
     .option('--seed <n>', 'random seed (default 42)')
     .option('--json <out>', 'write the results as JSON to this file')
@@ -138,6 +174,7 @@ export function registerExperiment(program: Command): void {
       let models = flags.models
         ? parseModelList(flags.models)
         : (cfg.models ?? ['popularity']).map((m) => (typeof m === 'string' ? { name: m } : m));
+      if (flags.params !== undefined) models = applyParams(models, flags.params);
       if (flags.ablation) {
         models = [
           ...ablationPlan(
