@@ -187,13 +187,13 @@ function recommendLoad(
   });
 }
 
-/** Cumulative histogram buckets (le -> count) of the recommend route's server-side latency. */
-async function serverBuckets(url: string): Promise<Map<number, number>> {
+/** Cumulative histogram buckets (le -> count) of one route's server-side latency (default: recommend). */
+async function serverBuckets(url: string, route = '/v1/recommend/:userId'): Promise<Map<number, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out = new Map<number, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('fusionrec_http_request_duration_seconds_bucket{')) continue;
-    if (!line.includes('route="/v1/recommend/:userId"')) continue;
+    if (!line.includes(`route="${route}"`)) continue;
     const le = /le="([^"]+)"/.exec(line)?.[1];
     const v = Number(line.slice(line.lastIndexOf(' ') + 1));
     out.set(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), v);
@@ -382,6 +382,7 @@ async function main(): Promise<void> {
     const list = async (user: string) =>
       (JSON.parse((await call('GET', `/v1/recommend/${user}?n=10`)).text) as { items: { id: string }[] })
         .items;
+    const f0 = await serverBuckets(url, '/v1/feedback');
     for (let t = 0; t < trials; t++) {
       const user = `user-${rng.int(nUsers)}`;
       const before = await list(user);
@@ -406,6 +407,8 @@ async function main(): Promise<void> {
       }
     }
     agent.destroy();
+    const f1 = await serverBuckets(url, '/v1/feedback');
+    const postHandler = { p50: bucketQuantile(f0, f1, 0.5), p99: bucketQuantile(f0, f1, 0.99) };
     fbPost.sort((a, b) => a - b);
     fbGet.sort((a, b) => a - b);
     fb.sort((a, b) => a - b);
@@ -442,7 +445,7 @@ async function main(): Promise<void> {
         p50: pct(fb, 0.5),
         p99: pct(fb, 0.99),
         max: fb[fb.length - 1],
-        post: { p50: pct(fbPost, 0.5), p99: pct(fbPost, 0.99) },
+        post: { p50: pct(fbPost, 0.5), p99: pct(fbPost, 0.99), handlerBucketMs: postHandler },
         nextList: { p50: pct(fbGet, 0.5), p99: pct(fbGet, 0.99) },
       },
       recallAt10: recall,
@@ -481,6 +484,11 @@ async function main(): Promise<void> {
           ],
           ['feedback -> changed next list: p50', ms(pct(fb, 0.5)), ''],
           ['feedback -> changed next list: p99', ms(pct(fb, 0.99)), '<= 10 ms'],
+          [
+            '  POST /v1/feedback server-side handler p50 / p99 (bucket)',
+            `<= ${ms(postHandler.p50)} / <= ${ms(postHandler.p99)}`,
+            '',
+          ],
           [
             '  of which POST /v1/feedback p50 / p99; next GET p50 / p99',
             `${ms(pct(fbPost, 0.5))} / ${ms(pct(fbPost, 0.99))}; ${ms(pct(fbGet, 0.5))} / ${ms(pct(fbGet, 0.99))}`,
