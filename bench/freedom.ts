@@ -20,6 +20,7 @@ import { loadDataset } from '../src/experiment/dataset-spec.js';
 import { runExperiment } from '../src/experiment/experiment.js';
 import { textTable } from '../src/experiment/report.js';
 import { datasetPath, hasDataset } from '../src/io/data-root.js';
+import { argValue, mean } from './args.js';
 
 /** MMRec on this machine (from the issue). */
 const MMREC: Record<string, { r20: number; n20: number; sPerEpoch: number }> = {
@@ -121,13 +122,8 @@ async function child(run: Run, seed: number, out: string): Promise<void> {
   writeFileSync(out, JSON.stringify(res));
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
 async function main(): Promise<void> {
-  const arg = (name: string, def: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1]! : def;
-  };
+  const arg = argValue;
   if (process.argv.includes('--child')) {
     await child(JSON.parse(arg('run', '{}')) as Run, Number(arg('seed', '42')), arg('out', ''));
     return;

@@ -21,6 +21,7 @@ import { loadDataset } from '../src/experiment/dataset-spec.js';
 import { runExperiment } from '../src/experiment/experiment.js';
 import { textTable } from '../src/experiment/report.js';
 import { datasetPath, hasDataset } from '../src/io/data-root.js';
+import { argValue, mean, median } from './args.js';
 
 /** MMRec's VBPR on this machine (from the issue). */
 const MMREC = { r20: 0.3608, n20: 0.2457, sPerEpoch: 0.32 };
@@ -82,17 +83,8 @@ function spawnChild(a: ChildArgs, tag: string): ChildResult {
   return JSON.parse(readFileSync(out, 'utf8')) as ChildResult;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
 async function main(): Promise<void> {
-  const arg = (name: string, def: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1]! : def;
-  };
+  const arg = argValue;
   if (process.argv.includes('--child')) {
     await child(JSON.parse(arg('child', '{}')) as ChildArgs, arg('out', ''));
     return;
