@@ -7,7 +7,8 @@
  */
 import { WASM_BASE64 } from './wasm/dot-wasm.js';
 
-interface DotExports {
+/** The dot-product kernel's exports (see math/wasm/dot.wat). */
+export interface DotExports {
   memory: WebAssembly.Memory;
   block4(
     u0: number,
@@ -26,7 +27,8 @@ interface DotExports {
 
 let compiled: WebAssembly.Module | null | undefined;
 
-function wasmModule(): WebAssembly.Module | null {
+/** The compiled dot-product kernel (math/wasm/dot.wat), or null without WebAssembly SIMD. */
+export function dotModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     try {
       compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
@@ -58,7 +60,7 @@ export class DotScorer {
     this.uOff = nItems * this.pd * 4;
     this.oOff = this.uOff + (this.maxBatch + 4) * this.pd * 4;
     const bytes = this.oOff + (this.maxBatch + 4) * nItems * 4;
-    const mod = options.wasm === false ? null : wasmModule();
+    const mod = options.wasm === false ? null : dotModule();
     if (mod) {
       const ex = new WebAssembly.Instance(mod).exports as unknown as DotExports;
       const pages = Math.ceil(bytes / 65536);

@@ -9,7 +9,6 @@ import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Dataset } from '../../data/dataset.js';
 import type { MediaKind } from '../../encoders/encoder.js';
-import { encoderNames, getEncoderEntry } from '../../encoders/registry.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { loadDataset } from '../../experiment/dataset-spec.js';
 import { textTable } from '../../experiment/report.js';
@@ -20,15 +19,10 @@ import {
   writeModalities,
 } from '../../jobs/encode.js';
 import { type Progress, progress } from '../../util/progress.js';
+import { addEncoderOptions, chosenEncoders, type EncoderFlags } from '../encoder-flags.js';
 
-interface Flags {
+interface Flags extends EncoderFlags {
   dataset?: string;
-  text: string;
-  image: string;
-  audio: string;
-  textOptions?: string;
-  imageOptions?: string;
-  audioOptions?: string;
   modelDir?: string;
   allowRemote?: boolean;
   cache: string | false;
@@ -40,17 +34,6 @@ interface Flags {
 /** The default feature cache file. */
 export const DEFAULT_CACHE = join('.fusionrec', 'features.sqlite');
 const MAX_FAILURES = 20;
-
-function parseOptions(flag: string, text: string | undefined): Record<string, unknown> {
-  if (text === undefined) return {};
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new InvalidArgumentError(`--${flag} expects a JSON object, e.g. '{"dim":128}', got ${text}`);
-}
 
 /** Loads the spec; relative media paths resolve against the dataset's folder. */
 async function load(spec: string, positive: string[] | undefined): Promise<{ ds: Dataset; dir: string }> {
@@ -103,8 +86,7 @@ function failures(report: Partial<Record<MediaKind, ModalityReport>>): string {
 
 /** Adds `fusionrec encode` to `program`. */
 export function registerEncode(program: Command): void {
-  const names = (kind: MediaKind) => [...encoderNames(kind), 'none'].join('|');
-  program
+  const cmd = program
     .command('encode')
     .description(
       'encode a catalog’s text, images and audio into feature modalities (.npy), with a feature cache',
@@ -112,13 +94,8 @@ export function registerEncode(program: Command): void {
     .requiredOption(
       '-d, --dataset <spec>',
       'dataset spec: catalog:<dir> | demo | movielens-mm:<dataRoot> | movielens:<dir> | shared:<name> | …',
-    )
-    .option('--text <name>', `text encoder: ${names('text')}`, 'builtin')
-    .option('--image <name>', `image encoder: ${names('image')}`, 'builtin')
-    .option('--audio <name>', `audio encoder: ${names('audio')}`, 'mfcc')
-    .option('--text-options <json>', 'text encoder options as JSON, e.g. \'{"dim":256,"method":"svd"}\'')
-    .option('--image-options <json>', 'image encoder options as JSON')
-    .option('--audio-options <json>', 'audio encoder options as JSON')
+    );
+  addEncoderOptions(cmd, '{"dim":256,"method":"svd"}')
     .option('--model-dir <dir>', 'folder of local model folders (default $FUSIONREC_MODEL_DIR or ./models)')
     .option('--allow-remote', 'allow model downloads from the Hugging Face hub and fetching http(s) media')
     .option('--cache <file>', `SQLite feature cache (default ${DEFAULT_CACHE})`, DEFAULT_CACHE)
@@ -141,12 +118,12 @@ export function registerEncode(program: Command): void {
         ...(workers !== undefined ? { workers } : {}),
         allowRemote: flags.allowRemote === true,
       };
-      for (const kind of ['text', 'image', 'audio'] as const) {
-        const name = flags[kind];
-        if (name === 'none') continue;
-        getEncoderEntry(kind, name); // unknown names fail here, before loading anything
-        options[kind] = { name, options: parseOptions(`${kind}-options`, flags[`${kind}Options`]) };
-      }
+      // unknown encoder names fail here, before loading anything
+      for (const [kind, c] of Object.entries(chosenEncoders(flags)) as [
+        MediaKind,
+        { name: string; options?: Record<string, unknown> },
+      ][])
+        options[kind] = { name: c.name, options: c.options ?? {} };
       if (!options.text && !options.image && !options.audio) {
         throw new InvalidArgumentError('nothing to encode: --text, --image and --audio are all "none"');
       }

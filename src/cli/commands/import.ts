@@ -8,44 +8,25 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { MediaKind } from '../../encoders/encoder.js';
-import { encoderNames, getEncoderEntry } from '../../encoders/registry.js';
 import { InvalidArgumentError, InvalidInputError } from '../../errors.js';
 import type { EncodersConfig } from '../../serve/content/encoders.js';
 import { importCatalog } from '../../serve/ingest/import-catalog.js';
 import { openStore } from '../../store/open.js';
 import type { ReportKind } from '../../store/types.js';
+import { addEncoderOptions, chosenEncoders, type EncoderFlags } from '../encoder-flags.js';
 import { positiveInt } from './train.js';
 
-interface Flags {
+interface Flags extends EncoderFlags {
   db: string;
   positive?: string;
-  text: string;
-  image: string;
-  audio: string;
-  textOptions?: string;
-  imageOptions?: string;
-  audioOptions?: string;
   encode: boolean;
   refit?: boolean;
   cache: string | false;
   workers?: string;
 }
 
-function jsonOption(flag: string, text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new InvalidArgumentError(`--${flag} expects a JSON object, e.g. '{"dim":128}', got ${text}`);
-}
-
 export function registerImport(program: Command): void {
-  const names = (kind: MediaKind) => [...encoderNames(kind), 'none'].join('|');
-  program
+  const cmd = program
     .command('import')
     .description(
       'load a catalog folder (items, users, feedback, media) into a serving database and encode it',
@@ -55,30 +36,15 @@ export function registerImport(program: Command): void {
     .option(
       '--positive <rules>',
       'positive feedback rules, comma-separated (default: the catalog’s fusionrec.json)',
-    )
-    .option('--text <name>', `text encoder: ${names('text')}`, 'builtin')
-    .option('--image <name>', `image encoder: ${names('image')}`, 'builtin')
-    .option('--audio <name>', `audio encoder: ${names('audio')}`, 'mfcc')
-    .option('--text-options <json>', 'text encoder options as JSON')
-    .option('--image-options <json>', 'image encoder options as JSON')
-    .option('--audio-options <json>', 'audio encoder options as JSON')
+    );
+  addEncoderOptions(cmd)
     .option('--no-encode', 'store the catalog without encoding it')
     .option('--refit', 're-fit the built-in text encoder even when the database holds a fit')
     .option('--cache <file>', 'feature cache file (default: features.sqlite beside the database)')
     .option('--no-cache', 'no feature cache')
     .option('--workers <n>', 'worker threads for the built-in encoders')
     .action(async (folder: string, flags: Flags) => {
-      let encoders: EncodersConfig | false = false;
-      if (flags.encode) {
-        encoders = {};
-        for (const kind of ['text', 'image', 'audio'] as const) {
-          const name = flags[kind];
-          if (name === 'none') continue;
-          getEncoderEntry(kind, name);
-          const options = jsonOption(`${kind}-options`, flags[`${kind}Options`]);
-          encoders[kind] = { name, ...(options ? { options } : {}) };
-        }
-      }
+      const encoders: EncodersConfig | false = flags.encode ? chosenEncoders(flags) : false;
       const workers = positiveInt('workers', flags.workers);
       const store = await openStore(flags.db);
       const t0 = performance.now();

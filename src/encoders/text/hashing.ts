@@ -6,6 +6,7 @@
  * pick the bucket, its top bit the sign (Weinberger et al. 2009). Hashing runs over the string's
  * UTF-16 code units without building substrings.
  */
+import { fmix32 } from '../../util/hash.js';
 
 /** Which n-grams are extracted. */
 export interface NgramRanges {
@@ -38,16 +39,6 @@ const FNV_PRIME = 0x01000193;
 /** Distinct seeds keep word and character features apart in the shared bucket space. */
 const WORD_SEED = 0x5bd1e995;
 const CHAR_SEED = 0x27d4eb2f;
-
-/** murmur3's 32-bit finaliser: spreads FNV's weak low bits over the whole word. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function feed(h: number, s: string, from: number, to: number): number {
   for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);

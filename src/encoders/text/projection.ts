@@ -7,8 +7,8 @@
  * left out because the encoder L2-normalises its output.
  */
 import { InvalidArgumentError } from '../../errors.js';
+import { fmix32 } from '../../util/hash.js';
 import { Rng } from '../../util/rng.js';
-import { fmix32 } from './hashing.js';
 import type { SparseVector } from './tfidf.js';
 
 const ONE_SIXTH = 715827883; // ceil(2^32 / 6)

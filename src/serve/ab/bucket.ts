@@ -6,6 +6,7 @@
  * independently. No state is stored.
  */
 import { InvalidArgumentError } from '../../errors.js';
+import { murmur3 } from '../../util/hash.js';
 
 /** One arm of an experiment and its share of users (shares are normalised by their sum). */
 export interface Arm {
@@ -14,42 +15,6 @@ export interface Arm {
 }
 
 const encoder = new TextEncoder();
-
-/** MurmurHash3_x86_32 of `bytes` (unsigned). */
-export function murmur3(bytes: Uint8Array, seed = 0): number {
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
-  let h = seed >>> 0;
-  const n = bytes.length;
-  const blocks = n & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  const tail = n & 3;
-  if (tail > 0) {
-    let k = 0;
-    if (tail === 3) k ^= bytes[blocks + 2]! << 16;
-    if (tail >= 2) k ^= bytes[blocks + 1]! << 8;
-    k ^= bytes[blocks]!;
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-  }
-  h ^= n;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** The point in [0, 1) of (experiment, user). */
 export function bucketPoint(experimentId: string, userId: string): number {

@@ -7,27 +7,10 @@
  * Without WebAssembly SIMD the same memory layout is scored in JS.
  */
 import { InvalidArgumentError } from '../../errors.js';
+import { type DotExports, dotModule } from '../../math/dot-scorer.js';
 import { topK } from '../../math/topk.js';
-import { WASM_BASE64 } from '../../math/wasm/dot-wasm.js';
 import { checkItem, checkK, checkVector, exactScore, normalized, rankHits } from './exact.js';
 import type { SearchHit, VectorIndex } from './types.js';
-
-interface DotExports {
-  memory: WebAssembly.Memory;
-  block4(...args: number[]): void;
-}
-
-let compiled: WebAssembly.Module | null | undefined;
-function wasmModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
 
 /** Options of {@link BruteForceIndex}. */
 export interface BruteOptions {
@@ -63,7 +46,7 @@ export class BruteForceIndex implements VectorIndex {
       throw new InvalidArgumentError(`dim must be a positive integer, got ${dim}`);
     this.metric = options.metric ?? 'ip';
     this.pd = Math.ceil(dim / 4) * 4;
-    const mod = options.wasm === false ? null : wasmModule();
+    const mod = options.wasm === false ? null : dotModule();
     if (mod) {
       this.ex = new WebAssembly.Instance(mod).exports as unknown as DotExports;
       this.memory = this.ex.memory;
