@@ -17,7 +17,7 @@ import type {
   StoredFeedback,
 } from '../../store/types.js';
 import { assignArm } from '../ab/bucket.js';
-import { summarizeExperiment } from '../ab/stats.js';
+import { type ArmSummary, summarizeExperiment } from '../ab/stats.js';
 
 /** Which feedback types count as clicks and as conversions. */
 export interface AttributionOptions {
@@ -29,17 +29,7 @@ export interface AttributionOptions {
 
 /** The report of one experiment (see docs/API.md). */
 export interface ExperimentReport extends ExperimentRecord {
-  arms: (ExperimentArm & {
-    impressions: number;
-    clicks: number;
-    conversions: number;
-    ctr: number;
-    ctrLow: number;
-    ctrHigh: number;
-    conversionRate: number;
-    convLow: number;
-    convHigh: number;
-  })[];
+  arms: (ExperimentArm & ArmSummary)[];
   significance: ReturnType<typeof summarizeExperiment>['significance'];
   timeseries: ArmBucket[];
 }
