@@ -9,45 +9,39 @@
  */
 import type { Csr } from '../math/spmm.js';
 import { instantiate, type Kernels, kernelModule } from '../models/lightgcn/ops.js';
+import { Arena } from '../util/arena.js';
+
+type Table = 'indptr' | 'indices' | 'values' | 'x' | 'a' | 'b';
 
 interface Loaded {
   adj: Csr;
-  kernels: Kernels;
-  memory: WebAssembly.Memory;
   pd: number;
-  at: { indptr: number; indices: number; values: number; x: number; a: number; b: number };
+  arena: Arena<Table>;
+  kernels: Kernels;
 }
 
 /** The last matrix's memory (a fit propagates over one adjacency many times). */
 let loaded: Loaded | undefined;
 
-const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
-
 function load(adj: Csr, pd: number): Loaded {
   if (loaded && loaded.adj === adj && loaded.pd === pd) return loaded;
   const n = adj.nRows;
-  const nnz = adj.indices.length;
-  let top = 0;
-  const take = (bytes: number) => {
-    const o = top;
-    top += align(bytes);
-    return o;
-  };
-  const at = {
-    indptr: take(4 * (n + 1)),
-    indices: take(4 * nnz),
-    values: take(4 * nnz),
-    x: take(4 * n * pd),
-    a: take(4 * n * pd),
-    b: take(4 * n * pd),
-  };
-  const pages = Math.ceil(top / 65536) + 1;
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  const buf = memory.buffer;
-  new Int32Array(buf, at.indptr, n + 1).set(adj.indptr);
-  new Int32Array(buf, at.indices, nnz).set(adj.indices);
-  new Float32Array(buf, at.values, nnz).set(adj.values);
-  loaded = { adj, kernels: instantiate(kernelModule(), memory), memory, pd, at };
+  const nnz = Math.max(1, adj.indices.length);
+  const arena = new Arena<Table>(
+    {
+      indptr: { length: n + 1, type: 'i32' },
+      indices: { length: nnz, type: 'i32' },
+      values: { length: nnz, type: 'f32' },
+      x: { length: n * pd, type: 'f32' },
+      a: { length: n * pd, type: 'f32' },
+      b: { length: n * pd, type: 'f32' },
+    },
+    'graph propagation',
+  );
+  arena.i32('indptr').set(adj.indptr);
+  arena.i32('indices').set(adj.indices);
+  arena.f32('values').set(adj.values);
+  loaded = { adj, pd, arena, kernels: instantiate(kernelModule(), arena.memory) };
   return loaded;
 }
 
@@ -68,20 +62,20 @@ export function propagateLayers(
   }
   const pd = Math.ceil(d / 4) * 4;
   const L = load(adj, pd);
-  const buf = L.memory.buffer;
-  const xs = new Float32Array(buf, L.at.x, n * pd);
+  const at = L.arena.at;
+  const xs = L.arena.f32('x');
   if (pd === d) xs.set(x.subarray(0, n * d));
   else for (let r = 0; r < n; r++) xs.set(x.subarray(r * d, (r + 1) * d), r * pd);
-  const { indptr, indices, values } = L.at;
-  let cur = L.at.x;
+  const { indptr, indices, values } = at;
+  let cur = at.x;
   for (let k = 1; k <= layers; k++) {
-    const dst = cur === L.at.a ? L.at.b : L.at.a;
+    const dst = cur === at.a ? at.b : at.a;
     const scale = k === layers ? 1 / (layers + 1) : 1;
     // dst = scale · (x + Â·cur)
-    L.kernels.prop(-1, 0, n, indptr, indices, values, -1, cur, -1, L.at.x, dst, pd, scale);
+    L.kernels.prop(-1, 0, n, indptr, indices, values, -1, cur, -1, at.x, dst, pd, scale);
     cur = dst;
   }
-  const res = new Float32Array(buf, cur, n * pd);
+  const res = L.arena.f32(cur === at.a ? 'a' : 'b');
   if (pd === d) out.set(res);
   else for (let r = 0; r < n; r++) out.set(res.subarray(r * pd, r * pd + d), r * d);
   return out;
