@@ -1,21 +1,10 @@
-/**
- * The serving commands as real processes: `demo --no-serve` (generate, import, encode, train,
- * serve, check the printed curl requests), `train`, `ab create|report|stop`, `import-report`.
- */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/testing/run-cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CI: '1' },
-    timeout: 120_000,
-  });
+const cli = (...args: string[]) => runCli(args, 120_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'fusionrec-serve-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
