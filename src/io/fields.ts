@@ -67,21 +67,25 @@ export function jsonObject(value: unknown, where: InputLocation): Record<string,
  * A timestamp in unix seconds from a number, a numeric string, or an ISO-8601 string;
  * absent or empty gives 0.
  */
+/** The earliest and latest timestamps accepted: 0001-01-01 and 9999-12-31T23:59:59Z, in unix seconds. */
+export const MIN_TIMESTAMP = -62135596800;
+export const MAX_TIMESTAMP = 253402300799;
+
+/** Unix seconds from a number or numeric string (seconds) or an ISO-8601 string; years 1-9999 only. */
 export function parseTimestamp(value: unknown, where: InputLocation): number {
   if (value === undefined || value === null || value === '') return 0;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) fail(where, 'unix seconds or an ISO-8601 string', value);
-    return value;
+  let t: number | undefined;
+  if (typeof value === 'number') t = value;
+  else if (typeof value === 'string') {
+    const s = value.trim();
+    if (isNumeric(s)) t = Number(s);
+    else if (/^\d{4}-\d{2}-\d{2}/.test(s)) t = Date.parse(s) / 1000;
   }
-  if (typeof value === 'string') {
-    const t = value.trim();
-    if (isNumeric(t)) return Number(t);
-    if (/^\d{4}-\d{2}-\d{2}/.test(t)) {
-      const ms = Date.parse(t);
-      if (Number.isFinite(ms)) return ms / 1000;
-    }
+  if (t === undefined || !Number.isFinite(t)) return fail(where, 'unix seconds or an ISO-8601 string', value);
+  if (t < MIN_TIMESTAMP || t > MAX_TIMESTAMP) {
+    return fail(where, 'a timestamp between the years 1 and 9999 (unix seconds or ISO-8601)', value);
   }
-  return fail(where, 'unix seconds or an ISO-8601 string', value);
+  return t;
 }
 
 /** An attribute value from text: a number when numeric, else the text itself. */

@@ -12,6 +12,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { matchedRoutes } from 'hono/route';
+import { getPath } from 'hono/utils/url';
 import type { ServerContext } from './context.js';
 import { sendError, validationError } from './errors.js';
 import { experimentRoutes } from './routes/experiments.js';
@@ -62,8 +63,18 @@ function userOf(c: Context): string | undefined {
   return p.userId ?? c.req.query('user-id') ?? undefined;
 }
 
+/**
+ * The routing path of a request. Gorse's official clients put an empty category after a slash
+ * (`/api/recommend/u1/`, `/api/popular/`), so trailing slashes are dropped under /api/.
+ */
+export function routingPath(request: Request): string {
+  const p = getPath(request);
+  return p.length > 5 && p.startsWith('/api/') && p.endsWith('/') ? p.replace(/\/+$/, '') : p;
+}
+
 export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
   const app = new OpenAPIHono({
+    getPath: routingPath,
     defaultHook: (result, c) => {
       if (!result.success) return c.json(validationError(result.error.issues, result.target), 400);
       return undefined;

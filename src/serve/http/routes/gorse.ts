@@ -6,8 +6,10 @@
  * existing Gorse clients work against fusionrec. Everything goes through the same engine as /v1.
  */
 import { z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import { InvalidInputError, NotFoundError } from '../../../errors.js';
 import type { StoredFeedback, StoredItem, StoredUser } from '../../../store/types.js';
+import { allowed } from '../auth.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { isoOf, secondsOf } from '../convert.js';
 
@@ -87,7 +89,10 @@ function itemOf(x: z.infer<typeof GorseItem>, k: string, now: number): StoredIte
   return it;
 }
 
-/** Seconds of a Go-style duration ("1h30m", "10m", "45s"); 0 when absent. */
+/** The longest write-back delay accepted (one year): a delay only shifts the written timestamps. */
+export const MAX_WRITE_BACK_DELAY_SECONDS = 366 * 24 * 3600;
+
+/** Seconds of a Go-style duration ("1h30m", "10m", "45s"); 0 when absent; at most one year. */
 export function delaySeconds(text: string | undefined): number {
   if (!text) return 0;
   const re = /(\d+(?:\.\d+)?)(h|ms|m|s)/g;
@@ -98,10 +103,16 @@ export function delaySeconds(text: string | undefined): number {
     total += m[2] === 'h' ? v * 3600 : m[2] === 'm' ? v * 60 : m[2] === 's' ? v : v / 1000;
     matched += m[0];
   }
-  if (matched !== text) {
+  if (matched !== text || text.length > 40) {
     throw new InvalidInputError(
       { file: 'request', line: 0, field: 'write-back-delay' },
-      `expected a duration such as 10m or 1h30m, got "${text}"`,
+      `expected a duration such as 10m or 1h30m, got "${text.slice(0, 40)}"`,
+    );
+  }
+  if (!Number.isFinite(total) || total > MAX_WRITE_BACK_DELAY_SECONDS) {
+    throw new InvalidInputError(
+      { file: 'request', line: 0, field: 'write-back-delay' },
+      `expected a duration of at most ${MAX_WRITE_BACK_DELAY_SECONDS / 3600}h, got "${text}"`,
     );
   }
   return total;
@@ -338,14 +349,24 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
     'write-back-type'?: string | undefined;
     'write-back-delay'?: string | undefined;
   };
-  /** Gorse's recommend: ids; with write-back-type, feedback of that type is inserted for them. */
-  const recommend = async (user: string, q: RecQuery): Promise<string[]> => {
+  /**
+   * Gorse's recommend: ids; with write-back-type, feedback of that type is inserted for them.
+   * The route reads; the write-back writes, so it needs the write key (checked before anything
+   * is computed, 401 otherwise), and its delay is bounded.
+   */
+  const recommend = async (user: string, q: RecQuery, key: string | undefined): Promise<string[]> => {
+    const type = q['write-back-type'];
+    const delay = type ? delaySeconds(q['write-back-delay']) : 0;
+    if (type && !allowed(ctx.keys, 'write', key)) {
+      throw new HTTPException(401, {
+        message: 'write-back-type inserts feedback, so it needs the write API key in the X-API-Key header',
+      });
+    }
     const ids = engine
       .recommend(user, { n: q.n, offset: q.offset, category: q.category, excludeSeen: true })
       .items.map((i) => i.id);
-    const type = q['write-back-type'];
     if (type && ids.length > 0) {
-      const at = Date.now() / 1000 + delaySeconds(q['write-back-delay']);
+      const at = Date.now() / 1000 + delay;
       await engine.addFeedback(ids.map((item) => ({ user, item, type, value: 1, timestamp: at })));
     }
     return ids;
@@ -359,7 +380,14 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
       request: { params: UserParam, query: RecommendQuery },
       responses: { 200: json(z.array(z.string()), 'item ids') },
     }),
-    async (c) => c.json(await recommend(c.req.valid('param').userId, c.req.valid('query')), 200),
+    async (c) => {
+      const ids = await recommend(
+        c.req.valid('param').userId,
+        c.req.valid('query'),
+        c.req.header('x-api-key'),
+      );
+      return c.json(ids, 200);
+    },
   );
   app.openapi(
     route(ctx, 'read', {
@@ -380,11 +408,13 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
     }),
     async (c) => {
       const p = c.req.valid('param');
-      return c.json(await recommend(p.userId, { ...c.req.valid('query'), category: p.category }), 200);
+      const q = { ...c.req.valid('query'), category: p.category };
+      const ids = await recommend(p.userId, q, c.req.header('x-api-key'));
+      return c.json(ids, 200);
     },
   );
 
-  for (const path of ['/api/item/{itemId}/neighbors', '/api/item/{itemId}/neighbors/']) {
+  for (const path of ['/api/item/{itemId}/neighbors']) {
     app.openapi(
       route(ctx, 'read', {
         method: 'get',
