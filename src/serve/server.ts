@@ -13,6 +13,7 @@ import { jsonObject, parseJson } from '../io/fields.js';
 import { openStore } from '../store/open.js';
 import type { ExperimentArm, Store } from '../store/types.js';
 import { Engine, type EngineOptions } from './engine/engine.js';
+import { ChangeFollower } from './engine/follower.js';
 import { type AppOptions, createApp } from './http/app.js';
 import { ServerMetrics } from './http/metrics.js';
 import { JobRunner } from './train/jobs.js';
@@ -30,6 +31,8 @@ export interface ServeOptions extends Omit<EngineOptions, 'onEvent'>, AppOptions
   trainInWorker?: boolean;
   /** Collect Node process metrics (default true). */
   processMetrics?: boolean;
+  /** How often the change feed is polled for other processes' writes, ms (default 250). */
+  followIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -37,6 +40,8 @@ export interface RunningServer {
   port: number;
   store: Store;
   engine: Engine;
+  /** Follows the store's change feed (other processes' writes). */
+  follower: ChangeFollower;
   jobs: JobRunner;
   app: OpenAPIHono;
   metrics: ServerMetrics;
@@ -80,7 +85,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const store = await openStore(o.db);
   let metrics: ServerMetrics | undefined;
   let engine: Engine;
+  let cursor: number;
   try {
+    cursor = await ChangeFollower.cursor(store);
     engine = await Engine.open(store, { ...o, log, onEvent: (e) => metrics?.onEngineEvent(e) });
   } catch (err) {
     await store.close();
@@ -96,6 +103,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const keys = { apiKey: o.apiKey || undefined, readKey: o.readKey || undefined };
   const app = createApp({ engine, jobs, keys, metrics }, o);
   if (o.experimentsFile) await loadExperiments(o.experimentsFile, engine, log);
+  const follower = ChangeFollower.start(store, () => engine, cursor, {
+    ...(o.followIntervalMs === undefined ? {} : { intervalMs: o.followIntervalMs }),
+    log,
+  });
 
   const server = serve({
     fetch: (req) => app.fetch(jsonByDefault(req)),
@@ -122,6 +133,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     port,
     store,
     engine,
+    follower,
     jobs,
     app,
     metrics,
@@ -131,6 +143,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
           server.close(() => resolve());
           (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await follower.stop();
         try {
           await jobs.close();
         } catch (err) {

@@ -209,6 +209,49 @@ export interface ItemListOptions extends ListOptions {
   modality?: MediaKind;
 }
 
+/**
+ * What a change-log row says changed. Every write that servers must see records one row in the
+ * same transaction as the write (the change feed every server follows):
+ * - `meta`: setMeta (keys = the meta keys);
+ * - `items`: upsertItems, patchItem, putItemVectors (keys = item ids; read them and their vectors);
+ * - `item-deleted`: deleteItem (keys = [id]);
+ * - `users`: upsertUsers (keys = user ids);
+ * - `user-deleted`: deleteUser (keys = [id]);
+ * - `feedback`: insertFeedback (keys = distinct user ids, `rows` = the inserted rows; a batch of
+ *   more than {@link MAX_CHANGE_ROWS} rows is recorded as `bulk` instead);
+ * - `model`: addModelVersion (keys = [version]); `model-activated`: activateModelVersion (keys = [version]);
+ * - `experiment`: createExperiment, stopExperiment (keys = [id]);
+ * - `bulk`: importAll and very large feedback batches: reload everything.
+ */
+export type ChangeKind =
+  | 'meta'
+  | 'items'
+  | 'item-deleted'
+  | 'users'
+  | 'user-deleted'
+  | 'feedback'
+  | 'model'
+  | 'model-activated'
+  | 'experiment'
+  | 'bulk';
+
+/** The largest feedback batch a `feedback` change carries; larger ones are recorded as `bulk`. */
+export const MAX_CHANGE_ROWS = 5000;
+
+/** One row of the change feed. */
+export interface ChangeRecord {
+  /** Increasing, in commit order (a reader that saw seq n never later sees a new row below n). */
+  seq: number;
+  /** The store handle that wrote it ({@link Store.origin}). */
+  origin: string;
+  kind: ChangeKind;
+  keys: string[];
+  /** Unix seconds (server clock) when it was recorded. */
+  time: number;
+  /** The inserted feedback rows of a `feedback` change. */
+  rows?: StoredFeedback[];
+}
+
 export interface StoreCounts {
   items: number;
   users: number;
@@ -222,6 +265,11 @@ export interface StoreCounts {
 export interface Store {
   /** Backend name and location, e.g. "sqlite:/data/shop.db". */
   readonly url: string;
+  /**
+   * A random id of this open handle, written into every change it records, so that a server can
+   * tell its own writes (already applied in memory) from other processes' writes.
+   */
+  readonly origin: string;
   /** Folder for files that belong to this store (media uploads); undefined for in-memory stores. */
   readonly dataDir: string | undefined;
 
@@ -314,6 +362,19 @@ export interface Store {
   experimentCounts(experiment: string): Promise<ArmCounts[]>;
   /** Per-arm counts in time buckets of `bucketSeconds`. */
   experimentTimeseries(experiment: string, bucketSeconds: number): Promise<ArmBucket[]>;
+
+  /** Changes with seq > `after`, oldest first, at most `limit` (default 1000). */
+  changesSince(after: number, limit?: number): Promise<ChangeRecord[]>;
+  /** The newest change's seq (0 when there is none). */
+  lastChangeSeq(): Promise<number>;
+  /**
+   * Deletes changes recorded before `before` (unix seconds), always keeping the newest one (so the
+   * seq never goes backwards); returns how many were deleted. A reader whose cursor is older than
+   * the oldest kept change reloads everything.
+   */
+  pruneChanges(before: number): Promise<number>;
+  /** The oldest kept change's seq (0 when there is none). */
+  firstChangeSeq(): Promise<number>;
 
   logRequests(entries: readonly RequestLogEntry[]): Promise<void>;
   /** Request log rows of a user (for data-protection checks). */

@@ -83,7 +83,7 @@ export function registerAb(program: Command): void {
     });
   ab.command('create')
     .description(
-      'start an experiment (a running server picks it up at its next start; or use POST /v1/experiments)',
+      'start an experiment (running servers on the same store pick it up within a second, from the change feed)',
     )
     .requiredOption('--db <url>', 'store URL')
     .requiredOption('-n, --name <name>', 'experiment name')

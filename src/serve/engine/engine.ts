@@ -22,6 +22,7 @@ import { describeError, InvalidInputError, NotFoundError, NotSupportedError } fr
 import { parsePositiveRules } from '../../io/positive.js';
 import { extensionFor, normalizeMediaRef } from '../../store/media.js';
 import type {
+  ChangeRecord,
   ExperimentArm,
   ExperimentRecord,
   ItemPatch,
@@ -92,15 +93,21 @@ export interface SearchHitOut {
 }
 
 export class Engine {
-  readonly catalog: CatalogState;
-  readonly content: ContentEncoders;
-  readonly contentIndexes: ContentIndexes;
-  readonly experiments: ExperimentManager;
+  /**
+   * The in-memory state, replaced as a whole by {@link reload} (one assignment each; a request
+   * that already read one of them finishes on it).
+   */
+  private state: {
+    catalog: CatalogState;
+    content: ContentEncoders;
+    contentIndexes: ContentIndexes;
+    experiments: ExperimentManager;
+  };
   readonly startedAt = new Date();
   /** Why the active version could not be served (it is then served by the fallbacks). */
   modelError: string | undefined;
   private activeSnap: ModelSnapshot | undefined;
-  private readonly snaps = new Map<number, ModelSnapshot>();
+  private snaps = new Map<number, ModelSnapshot>();
   private readonly log: (line: string) => void;
 
   private constructor(
@@ -110,14 +117,29 @@ export class Engine {
     content: ContentEncoders,
     private readonly options: EngineOptions,
   ) {
-    this.catalog = catalog;
-    this.content = content;
-    this.contentIndexes = new ContentIndexes(store, catalog, options.index ?? {});
-    this.experiments = new ExperimentManager(store, {
-      clickTypes: options.clickTypes ?? ['click'],
-      conversionTypes: options.conversionTypes ?? ['purchase'],
-    });
+    this.state = {
+      catalog,
+      content,
+      contentIndexes: new ContentIndexes(store, catalog, options.index ?? {}),
+      experiments: new ExperimentManager(store, {
+        clickTypes: options.clickTypes ?? ['click'],
+        conversionTypes: options.conversionTypes ?? ['purchase'],
+      }),
+    };
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  get catalog(): CatalogState {
+    return this.state.catalog;
+  }
+  get content(): ContentEncoders {
+    return this.state.content;
+  }
+  get contentIndexes(): ContentIndexes {
+    return this.state.contentIndexes;
+  }
+  get experiments(): ExperimentManager {
+    return this.state.experiments;
   }
 
   /** Loads the catalog and history from the store, the active version and the A/B arms' versions. */
@@ -139,7 +161,7 @@ export class Engine {
     const active = await store.activeModelVersion();
     if (active !== undefined) {
       try {
-        await engine.activate(active);
+        engine.serve(await engine.snapshot(active));
       } catch (err) {
         engine.modelError = describeError(err);
         engine.log(`model version ${active} is not served (fallbacks answer): ${engine.modelError}`);
@@ -204,11 +226,16 @@ export class Engine {
   async activate(version: number, options: { dataTime?: number } = {}): Promise<ModelSnapshot> {
     const snap = await this.snapshot(version, options);
     await this.store.activateModelVersion(version);
+    this.serve(snap);
+    return snap;
+  }
+
+  /** Swaps the served snapshot (memory only: the store already says it is active). */
+  private serve(snap: ModelSnapshot): void {
     this.activeSnap = snap;
     this.modelError = undefined;
     this.prune();
     this.options.onEvent?.({ kind: 'model', name: snap.name, version: snap.version });
-    return snap;
   }
 
   /** Drops snapshots neither active nor in a running experiment. */
@@ -388,6 +415,18 @@ export class Engine {
   async addFeedback(rows: readonly StoredFeedback[]): Promise<{ inserted: number }> {
     const r = await this.store.insertFeedback(rows);
     for (const u of r.usersCreated) this.catalog.ensureUser(u);
+    this.foldFeedback(rows, true);
+    this.options.onEvent?.({ kind: 'feedback', rows });
+    if (this.experiments.active.length > 0) await this.experiments.attribute(rows);
+    return { inserted: r.inserted };
+  }
+
+  /**
+   * Adds stored feedback to the in-memory histories and re-solves the vectors of users with new
+   * positive items in every loaded snapshot; `persist` also stores the new vectors (the server
+   * that took the feedback does; servers following the change feed only fold in memory).
+   */
+  private foldFeedback(rows: readonly StoredFeedback[], persist: boolean): void {
     const changed = this.catalog.addFeedback(rows);
     for (const user of changed) {
       const state = this.catalog.user(user)!;
@@ -395,13 +434,10 @@ export class Engine {
         const t0 = performance.now();
         const v = snap.refold(user, state);
         this.options.onEvent?.({ kind: 'fold-in', seconds: (performance.now() - t0) / 1000 });
-        if (v)
+        if (v && persist)
           void this.store.putUserVector(user, snap.version, v).catch((err) => this.log(describeError(err)));
       }
     }
-    this.options.onEvent?.({ kind: 'feedback', rows });
-    if (this.experiments.active.length > 0) await this.experiments.attribute(rows);
-    return { inserted: r.inserted };
   }
 
   /** Checks media references against the media root (throws InvalidInputError at `[k].image`). */
@@ -469,6 +505,11 @@ export class Engine {
 
   async deleteItem(id: string): Promise<void> {
     await this.store.deleteItem(id);
+    this.dropItem(id);
+  }
+
+  /** Removes an item from memory (catalog, snapshots, content indexes). */
+  private dropItem(id: string): void {
     const c = this.catalog.remove(id);
     if (c === undefined) return;
     for (const snap of this.snaps.values()) snap.removeCatalogItem(c);
@@ -514,6 +555,10 @@ export class Engine {
   /** Deletes a user and everything about them, in the store and in memory. */
   async deleteUser(id: string): Promise<void> {
     await this.store.deleteUser(id);
+    this.dropUser(id);
+  }
+
+  private dropUser(id: string): void {
     this.catalog.deleteUser(id);
     for (const snap of this.snaps.values()) snap.forgetUser(id);
   }
@@ -584,10 +629,102 @@ export class Engine {
     };
   }
 
+  // ---------------------------------------------------------------- changes made elsewhere
+
+  /**
+   * Applies one change another process recorded in the store (see store/types ChangeKind): reads
+   * what changed from the store and updates memory the way the local write path does. Idempotent,
+   * so replaying a change this engine already holds is harmless.
+   */
+  async applyChange(change: ChangeRecord): Promise<void> {
+    switch (change.kind) {
+      case 'feedback':
+        if (!change.rows) return this.reload();
+        for (const u of change.keys) this.catalog.ensureUser(u);
+        this.foldFeedback(change.rows, false);
+        return;
+      case 'items': {
+        const found = await this.store.getItems(change.keys);
+        for (const id of change.keys) {
+          const it = found.get(id);
+          if (!it) this.dropItem(id);
+          else this.install(it, await this.store.itemVectors(id));
+        }
+        return;
+      }
+      case 'item-deleted':
+        for (const id of change.keys) this.dropItem(id);
+        return;
+      case 'users':
+        for (const id of change.keys) this.catalog.ensureUser(id);
+        return;
+      case 'user-deleted':
+        for (const id of change.keys) this.dropUser(id);
+        return;
+      case 'model':
+        return;
+      case 'model-activated': {
+        const version = await this.store.activeModelVersion();
+        if (version === undefined || version === this.activeSnap?.version) return;
+        try {
+          this.serve(await this.snapshot(version));
+        } catch (err) {
+          this.modelError = describeError(err);
+          this.log(`model version ${version} is not served (fallbacks answer): ${this.modelError}`);
+        }
+        return;
+      }
+      case 'experiment':
+        for (const e of await this.experiments.refresh()) {
+          for (const a of e.arms) {
+            try {
+              await this.snapshot(a.version);
+            } catch (err) {
+              this.log(
+                `experiment "${e.name}" arm "${a.name}": version ${a.version} not served: ${describeError(err)}`,
+              );
+            }
+          }
+        }
+        this.prune();
+        return;
+      case 'meta':
+        if (change.keys.some((k) => RELOAD_META.has(k))) return this.reload();
+        return;
+      case 'bulk':
+        return this.reload();
+    }
+  }
+
+  /**
+   * Rebuilds all in-memory state from the store (after an import, or when the change feed was
+   * pruned past this engine's cursor) and swaps it in; requests in flight finish on the old state.
+   */
+  async reload(): Promise<void> {
+    const fresh = await Engine.open(this.store, { ...this.options, mediaRoot: this.mediaRoot });
+    const old = this.state.content;
+    this.state = fresh.state;
+    this.snaps = fresh.snaps;
+    this.activeSnap = fresh.activeSnap;
+    this.modelError = fresh.modelError;
+    if (this.activeSnap) {
+      this.options.onEvent?.({ kind: 'model', name: this.activeSnap.name, version: this.activeSnap.version });
+    }
+    await old.dispose();
+  }
+
   async close(): Promise<void> {
     await this.content.dispose();
   }
 }
+
+/** Metadata whose change means the engine must rebuild (encoders, their fitted state, positive rules, media root). */
+const RELOAD_META: ReadonlySet<string> = new Set([
+  META.encoders,
+  META.textState,
+  META.positive,
+  META.mediaRoot,
+]);
 
 function pickMedia(it: StoredItem): Partial<StoredItem> {
   const out: Partial<StoredItem> = {};

@@ -138,6 +138,21 @@ CREATE TABLE request_log (
 CREATE INDEX request_log_user ON request_log (user);
 `,
   },
+  {
+    version: 2,
+    name: 'change feed',
+    sql: `
+CREATE TABLE changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  origin TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  keys TEXT NOT NULL,
+  rows TEXT,
+  time REAL NOT NULL
+);
+CREATE INDEX changes_time ON changes (time);
+`,
+  },
 ];
 
 /** The schema version this code writes. */

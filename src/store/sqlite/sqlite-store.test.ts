@@ -6,6 +6,7 @@ import { InvalidInputError, MismatchError, NotFoundError, NotSupportedError } fr
 import { openStore } from '../open.js';
 import type { Store, StoredItem } from '../types.js';
 import { openDatabase } from './driver.js';
+import { MIGRATIONS } from './schema.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const item = (id: string, extra: Partial<StoredItem> = {}): StoredItem => ({
@@ -237,6 +238,24 @@ describe('SqliteStore', () => {
     expect(await store.getMeta('encoders')).toEqual({ text: 'builtin' });
   });
 
+  it('brings a version-1 database (before the change feed) up to date on open, keeping its data', async () => {
+    const file = join(dir, 'v1.db');
+    const db = openDatabase(file);
+    db.exec(MIGRATIONS[0]!.sql);
+    db.exec(
+      'CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    db.exec(`INSERT INTO migrations VALUES (1, 'initial schema', 'x')`);
+    db.exec(`INSERT INTO meta (key, value) VALUES ('k', '"v"')`);
+    db.close();
+    const old = await openStore(`sqlite://${file}`);
+    expect(await old.getMeta('k')).toBe('v');
+    expect(await old.lastChangeSeq()).toBe(0);
+    await old.setMeta('k', 'w');
+    expect((await old.changesSince(0)).map((c) => [c.kind, c.keys])).toEqual([['meta', ['k']]]);
+    await old.close();
+  });
+
   it('persists across reopen, in WAL mode, with the schema version recorded', async () => {
     await store.upsertItems([item('i1')]);
     await store.close();
@@ -244,7 +263,7 @@ describe('SqliteStore', () => {
     expect((await store.getItem('i1'))?.text.title).toBe('title of i1');
     const db = openDatabase(join(dir, 'x.db'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT MAX(version) AS v FROM migrations').get()).toEqual({ v: 1 });
+    expect(db.prepare('SELECT MAX(version) AS v FROM migrations').get()).toEqual({ v: 2 });
     db.exec(`INSERT INTO migrations (version, name, applied_at) VALUES (999, 'future', 'x')`);
     db.close();
     await store.close();

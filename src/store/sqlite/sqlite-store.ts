@@ -16,6 +16,8 @@ import type {
   ArmCounts,
   ArtifactFile,
   AttributedEvent,
+  ChangeKind,
+  ChangeRecord,
   ExperimentArm,
   ExperimentRecord,
   Impression,
@@ -40,6 +42,7 @@ import type {
   StoredUser,
   UserSummary,
 } from '../types.js';
+import { MAX_CHANGE_ROWS } from '../types.js';
 import { type Database, openDatabase, type Statement } from './driver.js';
 import { migrate } from './schema.js';
 
@@ -162,6 +165,7 @@ const now = (): number => Date.now() / 1000;
 /** A {@link Store} on one SQLite file (or in memory). */
 export class SqliteStore implements Store {
   readonly url: string;
+  readonly origin = randomUUID();
   readonly dataDir: string | undefined;
   private readonly db: Database;
   private readonly st: Record<string, Statement>;
@@ -284,6 +288,13 @@ export class SqliteStore implements Store {
       ),
       addLog: p('INSERT INTO request_log (time, method, route, status, ms, user) VALUES (?, ?, ?, ?, ?, ?)'),
       userLogCount: p('SELECT COUNT(*) AS n FROM request_log WHERE user = ?'),
+      addChange: p('INSERT INTO changes (origin, kind, keys, rows, time) VALUES (?, ?, ?, ?, ?)'),
+      changesSince: p(
+        'SELECT seq, origin, kind, keys, rows, time FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      lastChange: p('SELECT COALESCE(MAX(seq), 0) AS n FROM changes'),
+      firstChange: p('SELECT COALESCE(MIN(seq), 0) AS n FROM changes'),
+      pruneChanges: p('DELETE FROM changes WHERE time < ? AND seq < (SELECT MAX(seq) FROM changes)'),
     };
   }
 
@@ -316,13 +327,32 @@ export class SqliteStore implements Store {
     return (this.st[stmt]!.get(...args) as { n: number }).n;
   }
 
+  /** Appends a change-feed row (`bulk` for more than MAX_CHANGE_ROWS keys); call inside the writing transaction. */
+  private record(kind: ChangeKind, keys: readonly string[], rows?: readonly StoredFeedback[]): void {
+    if (keys.length > MAX_CHANGE_ROWS) {
+      kind = 'bulk';
+      keys = [];
+      rows = undefined;
+    }
+    this.st.addChange!.run(
+      this.origin,
+      kind,
+      JSON.stringify(keys),
+      rows === undefined ? null : JSON.stringify(rows),
+      now(),
+    );
+  }
+
   async getMeta<T = unknown>(key: string): Promise<T | undefined> {
     const row = this.st.getMeta!.get(key) as { value: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.value) as T);
   }
 
   async setMeta(key: string, value: unknown): Promise<void> {
-    this.st.setMeta!.run(key, JSON.stringify(value));
+    this.db.transaction(() => {
+      this.st.setMeta!.run(key, JSON.stringify(value));
+      this.record('meta', [key]);
+    })();
   }
 
   async upsertItems(
@@ -348,6 +378,7 @@ export class SqliteStore implements Store {
         }
         this.st.putVector!.run(v.item, v.modality, v.encoder, v.vector.length, toBlob(v.vector));
       });
+      this.record('items', [...ids]);
       return { inserted, updated };
     })();
   }
@@ -409,6 +440,7 @@ export class SqliteStore implements Store {
         if (key in patch && patch[key] === undefined) delete next[key];
       }
       this.st.upsertItem!.run(...itemParams(next));
+      this.record('items', [id]);
       return next;
     })();
   }
@@ -419,6 +451,7 @@ export class SqliteStore implements Store {
       this.st.deleteItemFeedback!.run(id);
       this.st.deleteItemVectors!.run(id);
       this.st.deleteItem!.run(id);
+      this.record('item-deleted', [id]);
     })();
   }
 
@@ -462,6 +495,7 @@ export class SqliteStore implements Store {
         this.st.insertUserIfNew!.run(f.user);
         this.st.insertFeedback!.run(f.user, f.item, f.type, f.value, f.timestamp, t);
       });
+      this.record('bulk', []);
       return { items: batch.items.length, users: batch.users.length, feedback: batch.feedback.length };
     })();
   }
@@ -484,6 +518,10 @@ export class SqliteStore implements Store {
           u.comment ?? null,
         );
       }
+      this.record(
+        'users',
+        users.map((u) => u.id),
+      );
       return { inserted, updated };
     })();
   }
@@ -514,6 +552,7 @@ export class SqliteStore implements Store {
         this.db.prepare(`DELETE FROM ${table} WHERE user = ?`).run(id);
       }
       this.db.prepare('DELETE FROM users WHERE id = ?').run(id);
+      this.record('user-deleted', [id]);
     })();
   }
 
@@ -533,6 +572,14 @@ export class SqliteStore implements Store {
       for (const f of rows) {
         if (this.st.insertUserIfNew!.run(f.user).changes > 0) created.push(f.user);
         this.st.insertFeedback!.run(f.user, f.item, f.type, f.value, f.timestamp, t);
+      }
+      if (rows.length > MAX_CHANGE_ROWS) this.record('bulk', []);
+      else if (rows.length > 0) {
+        this.record(
+          'feedback',
+          [...new Set(rows.map((f) => f.user))],
+          rows.map(({ user, item, type, value, timestamp }) => ({ user, item, type, value, timestamp })),
+        );
       }
       return { inserted: rows.length, usersCreated: created };
     })();
@@ -570,6 +617,7 @@ export class SqliteStore implements Store {
           throw new NotFoundError(`unknown item "${v.item}" ([${k}].item)`);
         this.st.putVector!.run(v.item, v.modality, v.encoder, v.vector.length, toBlob(v.vector));
       });
+      this.record('items', [...new Set(rows.map((v) => v.item))]);
     })();
   }
 
@@ -630,6 +678,7 @@ export class SqliteStore implements Store {
         this.st.addModelUser!.run(version, u, row);
       });
       for (const f of v.files) this.st.addModelFile!.run(version, f.name, Buffer.from(f.data));
+      this.record('model', [String(version)]);
       return version;
     })();
   }
@@ -699,6 +748,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       if (!this.st.getVersion!.get(version)) throw new NotFoundError(`unknown model version ${version}`);
       this.st.activate!.run(version);
+      this.record('model-activated', [String(version)]);
     })();
   }
 
@@ -768,7 +818,10 @@ export class SqliteStore implements Store {
   async createExperiment(e: { name: string; arms: ExperimentArm[]; id?: string }): Promise<ExperimentRecord> {
     const id = e.id ?? randomUUID();
     try {
-      this.st.addExperiment!.run(id, e.name, JSON.stringify(e.arms), new Date().toISOString());
+      this.db.transaction(() => {
+        this.st.addExperiment!.run(id, e.name, JSON.stringify(e.arms), new Date().toISOString());
+        this.record('experiment', [id]);
+      })();
     } catch (err) {
       if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) {
         throw new AlreadyExistsError(`an experiment named "${e.name}" (or with id "${id}") already exists`, {
@@ -796,7 +849,12 @@ export class SqliteStore implements Store {
   async stopExperiment(id: string): Promise<ExperimentRecord> {
     const e = await this.getExperiment(id);
     if (!e) throw new NotFoundError(`unknown experiment "${id}"`);
-    if (e.status === 'running') this.st.stopExperiment!.run(new Date().toISOString(), e.id);
+    if (e.status === 'running') {
+      this.db.transaction(() => {
+        this.st.stopExperiment!.run(new Date().toISOString(), e.id);
+        this.record('experiment', [e.id]);
+      })();
+    }
     return (await this.getExperiment(e.id))!;
   }
 
@@ -888,6 +946,40 @@ export class SqliteStore implements Store {
       else at(r.b, r.arm).conversions = r.n;
     }
     return [...out.values()].sort((a, b) => a.t - b.t || (a.arm < b.arm ? -1 : a.arm > b.arm ? 1 : 0));
+  }
+
+  async changesSince(after: number, limit = 1000): Promise<ChangeRecord[]> {
+    const rows = this.st.changesSince!.all(after, limit) as {
+      seq: number;
+      origin: string;
+      kind: ChangeKind;
+      keys: string;
+      rows: string | null;
+      time: number;
+    }[];
+    return rows.map((r) => {
+      const c: ChangeRecord = {
+        seq: r.seq,
+        origin: r.origin,
+        kind: r.kind,
+        keys: JSON.parse(r.keys) as string[],
+        time: r.time,
+      };
+      if (r.rows !== null) c.rows = JSON.parse(r.rows) as StoredFeedback[];
+      return c;
+    });
+  }
+
+  async lastChangeSeq(): Promise<number> {
+    return this.count('lastChange');
+  }
+
+  async firstChangeSeq(): Promise<number> {
+    return this.count('firstChange');
+  }
+
+  async pruneChanges(before: number): Promise<number> {
+    return this.st.pruneChanges!.run(before).changes;
   }
 
   async logRequests(entries: readonly RequestLogEntry[]): Promise<void> {
