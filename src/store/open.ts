@@ -2,14 +2,16 @@
  * @module store/open
  * Chooses the store backend by URL, as Gorse's `data.Open` does: `sqlite://path/to.db` (relative or
  * absolute path), `sqlite::memory:` for a private in-memory database, or a bare `*.db`/`*.sqlite`
- * path. Other schemes (postgres://, redis://) are named as not supported yet, so that a networked
- * backend can be added here without touching the engine or the routes.
+ * path, or `postgres://` / `postgresql://` (`?schema=name` picks the PostgreSQL schema, default
+ * `public`). Other schemes (redis://, mysql://) are named as not supported for a store.
  */
 import { InvalidArgumentError, NotSupportedError } from '../errors.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './types.js';
 
-const FORMS = 'sqlite://<path>.db, sqlite::memory:, or a path ending in .db/.sqlite';
+const FORMS =
+  'sqlite://<path>.db, sqlite::memory:, a path ending in .db/.sqlite, or postgres://user@host:5432/db[?schema=name]';
 
 /** The SQLite file a URL names (":memory:" for in-memory), or undefined for other schemes. */
 export function sqlitePath(url: string): string | undefined {
@@ -29,7 +31,8 @@ export async function openStore(url: string): Promise<Store> {
   const path = sqlitePath(url);
   if (path !== undefined) return SqliteStore.open(path);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
-  if (scheme !== undefined && /^(postgres|postgresql|redis|mysql|mongodb)$/i.test(scheme)) {
+  if (scheme !== undefined && /^postgres(ql)?$/i.test(scheme)) return PostgresStore.open(url);
+  if (scheme !== undefined && /^(redis|mysql|mongodb)$/i.test(scheme)) {
     throw new NotSupportedError(`store backend "${scheme}" is not implemented yet; use ${FORMS}`);
   }
   throw new InvalidArgumentError(`store URL "${url}" is not valid; expected ${FORMS}`);

@@ -276,7 +276,7 @@ describe('SqliteStore', () => {
     expect(mem.url).toBe('sqlite::memory:');
     expect(mem.dataDir).toBeUndefined();
     await mem.close();
-    await expect(openStore('postgres://localhost/x')).rejects.toThrow(NotSupportedError);
+    await expect(openStore('redis://localhost/x')).rejects.toThrow(NotSupportedError);
     await expect(openStore('nonsense')).rejects.toThrow(/sqlite:\/\//);
   });
 });
