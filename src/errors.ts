@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'ALREADY_EXISTS'
   | 'NOT_FITTED'
   | 'MISMATCH'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 export interface FusionrecErrorOptions {
@@ -96,6 +97,13 @@ export class NotFittedError extends FusionrecError {
 export class MismatchError extends FusionrecError {
   constructor(message: string, options?: FusionrecErrorOptions) {
     super('MISMATCH', message, options);
+  }
+}
+
+/** A service the operation needs (the database) cannot be reached now; retrying later may work. */
+export class UnavailableError extends FusionrecError {
+  constructor(message: string, options?: FusionrecErrorOptions) {
+    super('UNAVAILABLE', message, options);
   }
 }
 

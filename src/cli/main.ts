@@ -10,9 +10,11 @@ import { registerEncode } from './commands/encode.js';
 import { registerExperiment } from './commands/experiment.js';
 import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { registerTune } from './commands/tune.js';
+import { registerWorker } from './commands/worker.js';
 
 const program = new Command();
 program
@@ -27,7 +29,9 @@ registerTune(program);
 registerImport(program);
 registerTrain(program);
 registerServe(program);
+registerWorker(program);
 registerAb(program);
+registerMigrate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,6 +16,7 @@ import { jsonObject, jsonString, jsonStringArray, parseJson } from './fields.js'
 import { readItems, readUsers } from './items.js';
 import { isFile } from './lines.js';
 import { type PositiveRule, parsePositiveRules } from './positive.js';
+import { decodeUtf8 } from './utf8.js';
 
 /** Options of {@link loadCatalog}. */
 export interface CatalogOptions {
@@ -38,11 +39,14 @@ export interface CatalogConfig {
 }
 
 async function readConfig(file: string): Promise<CatalogConfig> {
-  const obj = jsonObject(parseJson(await readFile(file, 'utf8'), { file, line: 0, field: 'json' }), {
-    file,
-    line: 0,
-    field: 'json',
-  });
+  const obj = jsonObject(
+    parseJson(decodeUtf8(await readFile(file), file), { file, line: 0, field: 'json' }),
+    {
+      file,
+      line: 0,
+      field: 'json',
+    },
+  );
   const config: CatalogConfig = {};
   if (obj.name !== undefined) config.name = jsonString(obj.name, { file, line: 0, field: 'name' });
   if (obj.positive !== undefined) {

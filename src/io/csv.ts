@@ -1,12 +1,15 @@
 /**
  * @module io/csv
  * Streaming CSV reading on top of csv-parse: the header row, then each record with the file line
- * where it ends. Syntax errors and rows of the wrong width become InvalidInputError at `file:line`.
+ * where it ends. Syntax errors and rows of the wrong width become InvalidInputError at `file:line`
+ * (an unclosed quote at the line where the quote opens); bytes that are not UTF-8 too.
  */
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { parse } from 'csv-parse';
 import { FusionrecError, InvalidInputError } from '../errors.js';
 import { requireFile } from './lines.js';
+import { utf8Checked } from './utf8.js';
 
 /** One CSV data record. */
 export interface CsvRecord {
@@ -42,7 +45,10 @@ export async function* readCsv(
 ): AsyncGenerator<CsvRecord> {
   await requireFile(file);
   const input = createReadStream(file);
-  const parser = input.pipe(
+  const checked = utf8Checked(file);
+  const parser = pipeline(
+    input,
+    checked,
     parse({
       bom: true,
       info: true,
@@ -52,6 +58,7 @@ export async function* readCsv(
       delimiter: options.delimiter ?? ',',
       quote: options.quote === false ? false : '"',
     }),
+    () => {}, // errors reach the loop below through the parser
   );
   let width = -1;
   try {
@@ -79,7 +86,14 @@ export async function* readCsv(
     }
   } catch (err) {
     if (err instanceof FusionrecError) throw err;
-    const e = err as { lines?: number; code?: string; message?: string };
+    const e = err as { lines?: number; code?: string; message?: string; bytes?: number };
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED' && e.bytes !== undefined) {
+      throw new InvalidInputError(
+        { file, line: await lineAfter(file, e.bytes), field: 'csv' },
+        'expected a closing double quote for the quoted field opened on this line, got the end of the file',
+        { cause: err },
+      );
+    }
     throw new InvalidInputError(
       { file, line: e.lines ?? 0, field: 'csv' },
       `expected valid CSV, got ${e.code ?? 'an error'} (${e.message ?? String(err)})`,
@@ -87,7 +101,25 @@ export async function* readCsv(
     );
   } finally {
     input.destroy();
+    checked.destroy();
   }
+}
+
+/**
+ * The 1-based line of the first non-empty line at or after byte `offset` (where csv-parse's last
+ * complete record ended): the line where an unclosed quote's record starts.
+ */
+async function lineAfter(file: string, offset: number): Promise<number> {
+  let line = 1;
+  let pos = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i++, pos++) {
+      const c = chunk[i]!;
+      if (pos >= offset && c !== 0x0a && c !== 0x0d) return line;
+      if (c === 0x0a) line++;
+    }
+  }
+  return line;
 }
 
 /** Throws InvalidInputError at `file:1` naming the first of `names` missing from the header. */

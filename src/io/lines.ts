@@ -2,11 +2,14 @@
  * @module io/lines
  * Streaming line readers for importers: every line comes with its 1-based number, so that an
  * error can name `file:line`. Handles CRLF line ends, a UTF-8 byte-order mark and latin-1 files.
+ * UTF-8 files are read strictly: an invalid byte sequence is an InvalidInputError at `file:line`.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream';
 import { NotFoundError } from '../errors.js';
+import { utf8Checked } from './utf8.js';
 
 /** Text encodings the line reader understands. */
 export type LineEncoding = 'utf8' | 'latin1';
@@ -50,7 +53,9 @@ export async function* readLines(
   options: { encoding?: LineEncoding } = {},
 ): AsyncGenerator<NumberedLine> {
   await requireFile(file);
-  const input = createReadStream(file, { encoding: options.encoding ?? 'utf8' });
+  const latin1 = options.encoding === 'latin1';
+  const bytes = createReadStream(file, latin1 ? { encoding: 'latin1' } : {});
+  const input = latin1 ? bytes : pipeline(bytes, utf8Checked(file), () => {});
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
   try {
@@ -66,5 +71,6 @@ export async function* readLines(
   } finally {
     rl.close();
     input.destroy();
+    bytes.destroy();
   }
 }

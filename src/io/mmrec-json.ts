@@ -11,6 +11,7 @@ import { LogBuilder, SPLIT_LABEL } from '../data/log.js';
 import { type InputLocation, InvalidInputError } from '../errors.js';
 import { parseJson, show } from './fields.js';
 import { requireFile } from './lines.js';
+import { decodeUtf8 } from './utf8.js';
 
 /** Options of {@link loadMmrecJson}. */
 export interface MmrecJsonOptions {
@@ -51,7 +52,7 @@ export async function loadMmrecJson(dir: string, options: MmrecJsonOptions = {})
   for (const [name, label] of MMREC_JSON_FILES) {
     const file = join(dir, name);
     await requireFile(file, 'MMRec split file');
-    const text = await readFile(file, 'utf8');
+    const text = decodeUtf8(await readFile(file), file);
     const root = parseJson(text, { file, line: 0, field: 'json' });
     if (typeof root !== 'object' || root === null || Array.isArray(root)) {
       throw new InvalidInputError(

@@ -20,6 +20,11 @@ export interface ModelEntry {
   readonly description: string;
   /** Whether training runs for several epochs (and so benefits from early stopping). */
   readonly iterative: boolean;
+  /**
+   * Whether the server can serve it: its trained model has user and item vectors scored by a dot
+   * product (checked before a training job is accepted).
+   */
+  readonly servable?: boolean;
   create(params: Record<string, unknown>): Recommender;
   load(dir: string, fingerprint?: string): Promise<Recommender>;
 }
@@ -34,12 +39,18 @@ registerModel({
   name: 'popularity',
   description: 'most interacted items in training (ties: lower item index)',
   iterative: false,
+  servable: false,
   create: () => new Popularity(),
   load: (dir, fp) => Popularity.load(dir, fp),
 });
 
 export function modelNames(): string[] {
   return [...entries.keys()].sort();
+}
+
+/** The names of the models the server can serve, sorted. */
+export function servableModelNames(): string[] {
+  return modelNames().filter((n) => entries.get(n)!.servable === true);
 }
 
 export function getModel(name: string): ModelEntry {
@@ -64,6 +75,7 @@ registerModel({
   name: 'itemknn',
   description: 'item-item cosine kNN over interactions (with shrinkage) or an item modality (content)',
   iterative: false,
+  servable: false,
   create: (params) => new ItemKnn(params),
   load: (dir, fp) => ItemKnn.load(dir, fp),
 });
@@ -72,6 +84,7 @@ registerModel({
   name: 'bpr',
   description: 'BPR-MF (Rendle et al. 2009) as MMRec: xavier init, uniform negatives, EmbLoss reg, lazy Adam',
   iterative: true,
+  servable: true,
   create: (params) => new Bpr(params),
   load: (dir, fp) => Bpr.load(dir, fp),
 });
@@ -80,6 +93,7 @@ registerModel({
   name: 'lightgcn',
   description: 'LightGCN (He et al. 2020) as MMRec: 3-layer graph convolution, BPR + EmbLoss, dense Adam',
   iterative: true,
+  servable: true,
   create: (params) => new LightGcn(params),
   load: (dir, fp) => LightGcn.load(dir, fp),
 });
@@ -88,6 +102,7 @@ registerModel({
   name: 'mf-rating',
   description: 'biased MF for explicit ratings (Koren et al. 2009), squared error, Adam or SGD',
   iterative: true,
+  servable: true,
   create: (params) => new MfRating(params),
   load: (dir, fp) => MfRating.load(dir, fp),
 });
@@ -96,6 +111,7 @@ registerModel({
   name: 'vbpr',
   description: 'VBPR (He & McAuley 2016) as MMRec over any modalities: [γ_i ; E·f_i], BPR + EmbLoss, Adam',
   iterative: true,
+  servable: true,
   create: (params) => new Vbpr(params),
   load: (dir, fp) => Vbpr.load(dir, fp),
 });
@@ -105,6 +121,7 @@ registerModel({
   description:
     'FREEDOM (Zhou & Shen 2023) as MMRec: frozen modality kNN item graph + degree-pruned LightGCN, BPR, Adam',
   iterative: true,
+  servable: true,
   create: (params) => new Freedom(params),
   load: (dir, fp) => Freedom.load(dir, fp),
 });
@@ -114,6 +131,7 @@ registerModel({
   description:
     'two-tower over fused modalities (concat | weighted | attention | transformer), optional LightGCN layers; BPR, BCE or MSE',
   iterative: true,
+  servable: true,
   create: (params) => new Fusion(params),
   load: (dir, fp) => Fusion.load(dir, fp),
 });

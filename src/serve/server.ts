@@ -2,37 +2,96 @@
  * @module serve/server
  * Starts the fusionrec server: opens the store by URL, the engine over it, the training job runner,
  * the HTTP app, and listens (port 0 picks a free port). Experiments from a config file are created
- * at start-up when absent. Says at start-up when the API is open (no key configured).
+ * at start-up when absent. Says at start-up when the API is open (no key configured). Media are
+ * decoded and encoded on the encode service's worker threads (bounded queue, per-batch timeout,
+ * media limits), which lives as long as the server and is stopped on close. A SQLite file that
+ * does not exist is refused unless `create` is set (a mistyped path must not start an empty
+ * server); a busy port is named with the flag that changes it.
  */
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { notifyingStore, openBus } from '../bus/open.js';
+import type { Bus } from '../bus/types.js';
 import { describeError, InvalidInputError } from '../errors.js';
 import { jsonObject, parseJson } from '../io/fields.js';
 import { openStore } from '../store/open.js';
 import type { ExperimentArm, Store } from '../store/types.js';
+import { EncodeService } from './content/encode-service.js';
+import type { MediaLimits } from './content/limits.js';
 import { Engine, type EngineOptions } from './engine/engine.js';
 import { ChangeFollower } from './engine/follower.js';
+import { LiveRate } from './engine/live-rate.js';
 import { type AppOptions, createApp } from './http/app.js';
 import { ServerMetrics } from './http/metrics.js';
+import { listenError } from './listen-error.js';
+import { requireExistingStore } from './store-file.js';
+import type { ActivationPolicy } from './train/activation.js';
 import { JobRunner } from './train/jobs.js';
+import { defaultWebRoot } from './web-root.js';
+import type { JobsMode, TrainJobs } from './worker/jobs-api.js';
+import { QueueJobs } from './worker/queue-jobs.js';
 
 export interface ServeOptions extends Omit<EngineOptions, 'onEvent'>, AppOptions {
   /** Store URL, e.g. sqlite://shop.db. */
   db: string;
+  /** Create the SQLite file when it does not exist (default false: refuse, naming the path). */
+  create?: boolean;
   port?: number;
   host?: string;
   apiKey?: string | undefined;
   readKey?: string | undefined;
   /** JSON file of experiments `[{name, arms: [{name, version, share}]}]` created when absent. */
   experimentsFile?: string;
+  /**
+   * Where `POST /v1/models/train` runs: `local` (default: in this process, one at a time) or
+   * `queue` (enqueued in the store's job queue for `fusionrec worker` processes; any server on the
+   * store answers `GET /v1/jobs/{id}`).
+   */
+  jobs?: JobsMode;
   /** Run training jobs in a worker thread (default true for file stores). */
   trainInWorker?: boolean;
+  /** When versions trained through the API go live, for requests that do not say (default 'never'). */
+  trainActivate?: ActivationPolicy;
+  /** Training jobs allowed to wait behind the running one (default 4); more get 429. */
+  trainQueue?: number;
+  /** Largest `params.dim` a training request may ask for (default 1024). */
+  trainMaxDim?: number;
+  /** Largest `epochs` a training request may ask for (default 1000). */
+  trainMaxEpochs?: number;
   /** Collect Node process metrics (default true). */
   processMetrics?: boolean;
-  /** How often the change feed is polled for other processes' writes, ms (default 250). */
+  /** Change bus URL: redis://host:port[?prefix=…] to wake other servers at once (default: in-process). */
+  cache?: string | undefined;
+  /** How often the change feed is polled for other processes' writes, ms (default 250; 1,000 with a Redis bus). */
   followIntervalMs?: number;
+  /** Worker threads that decode and encode media (default: cores - 1, 1 to 4). */
+  encodeWorkers?: number;
+  /** Media encodes admitted at once, running or waiting (default 16); more get 503. */
+  encodeQueue?: number;
+  /** Longest time one media batch may take on a worker, in ms (default 30,000); longer gets 503. */
+  encodeTimeoutMs?: number;
+  /** Longest audio clip in seconds, posted or stored (default 600). */
+  maxAudioSeconds?: number;
+  /** Most decoded audio samples, frames x channels (default 30,000,000). */
+  maxAudioSamples?: number;
+  /** Largest picture in pixels, width x height (default 40,000,000). */
+  maxImagePixels?: number;
+}
+
+/** The server's encode service: media are decoded and encoded on its workers, within its bounds. */
+function encodeService(o: ServeOptions): EncodeService {
+  const limits: Partial<MediaLimits> = {};
+  if (o.maxAudioSeconds !== undefined) limits.maxAudioSeconds = o.maxAudioSeconds;
+  if (o.maxAudioSamples !== undefined) limits.maxAudioSamples = o.maxAudioSamples;
+  if (o.maxImagePixels !== undefined) limits.maxImagePixels = o.maxImagePixels;
+  return new EncodeService({
+    limits,
+    ...(o.encodeWorkers === undefined ? {} : { workers: o.encodeWorkers }),
+    ...(o.encodeQueue === undefined ? {} : { maxQueue: o.encodeQueue }),
+    ...(o.encodeTimeoutMs === undefined ? {} : { timeoutMs: o.encodeTimeoutMs }),
+  });
 }
 
 export interface RunningServer {
@@ -42,7 +101,9 @@ export interface RunningServer {
   engine: Engine;
   /** Follows the store's change feed (other processes' writes). */
   follower: ChangeFollower;
-  jobs: JobRunner;
+  /** Wakes the followers of every server on the same store. */
+  bus: Bus;
+  jobs: TrainJobs;
   app: OpenAPIHono;
   metrics: ServerMetrics;
   close(): Promise<void>;
@@ -80,43 +141,100 @@ async function loadExperiments(file: string, engine: Engine, log: (s: string) =>
   }
 }
 
+/** The server's training jobs: in-process (`jobs: 'local'`) or through the store's queue (`'queue'`). */
+function trainJobs(o: ServeOptions, engine: Engine, bus: Bus): TrainJobs {
+  const limits = {
+    ...(o.trainMaxDim === undefined ? {} : { maxDim: o.trainMaxDim }),
+    ...(o.trainMaxEpochs === undefined ? {} : { maxEpochs: o.trainMaxEpochs }),
+  };
+  const common = {
+    ...(o.trainActivate === undefined ? {} : { activate: o.trainActivate }),
+    ...(o.trainQueue === undefined ? {} : { maxQueue: o.trainQueue }),
+    limits,
+  };
+  if (o.jobs === 'queue') return new QueueJobs(engine.store, { ...common, wake: () => void bus.notify() });
+  return new JobRunner(engine, {
+    ...(o.trainInWorker === undefined ? {} : { worker: o.trainInWorker }),
+    ...common,
+  });
+}
+
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const store = await openStore(o.db);
+  const encoding = encodeService(o); // checks the options before anything is opened; starts no thread yet
+  requireExistingStore(o.db, o.create);
+  const liveFeedback = new LiveRate();
+  const bus = await openBus(o.cache);
+  let store: Store;
+  try {
+    store = notifyingStore(await openStore(o.db), bus);
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
   let metrics: ServerMetrics | undefined;
   let engine: Engine;
   let cursor: number;
   try {
     cursor = await ChangeFollower.cursor(store);
-    engine = await Engine.open(store, { ...o, log, onEvent: (e) => metrics?.onEngineEvent(e) });
+    engine = await Engine.open(store, {
+      ...o,
+      log,
+      onEvent: (e) => {
+        metrics?.onEngineEvent(e);
+        if (e.kind === 'feedback') liveFeedback.add(e.rows.length);
+      },
+      encodeService: encoding,
+    });
   } catch (err) {
     await store.close();
+    await bus.close();
     throw err;
   }
   metrics = new ServerMetrics({
     ...(o.processMetrics === undefined ? {} : { processMetrics: o.processMetrics }),
     items: () => engine.catalog.live,
+    feedbackTypes: [
+      ...(o.positive ?? []).map((r) => r.split(/[<>=]/)[0]!.trim()),
+      ...(o.clickTypes ?? []),
+      ...(o.conversionTypes ?? []),
+    ],
   });
   const snap = engine.active;
   if (snap) metrics.onEngineEvent({ kind: 'model', name: snap.name, version: snap.version });
-  const jobs = new JobRunner(engine, o.trainInWorker === undefined ? {} : { worker: o.trainInWorker });
+  const jobs = trainJobs(o, engine, bus);
   const keys = { apiKey: o.apiKey || undefined, readKey: o.readKey || undefined };
-  const app = createApp({ engine, jobs, keys, metrics }, o);
+  const app = createApp(
+    { engine, jobs, keys, metrics, bus, liveFeedback },
+    { ...o, webRoot: o.webRoot ?? defaultWebRoot() },
+  );
   if (o.experimentsFile) await loadExperiments(o.experimentsFile, engine, log);
   const follower = ChangeFollower.start(store, () => engine, cursor, {
-    ...(o.followIntervalMs === undefined ? {} : { intervalMs: o.followIntervalMs }),
+    intervalMs: o.followIntervalMs ?? (bus.url === 'local' ? 250 : 1000),
     log,
   });
+  bus.subscribe(() => void follower.wake());
 
   const server = serve({
     fetch: (req) => app.fetch(jsonByDefault(req)),
     port: o.port ?? 8087,
     hostname: o.host ?? '127.0.0.1',
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    // nothing listens: release what was opened, then say which port and which flag
+    await follower.stop();
+    await jobs.close();
+    await engine.close();
+    await encoding.dispose();
+    await store.close();
+    await bus.close();
+    throw listenError(err, o.port ?? 8087, o.host ?? '127.0.0.1');
+  }
   const { port } = server.address() as AddressInfo;
   const host = o.host ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -126,6 +244,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     log('API keys: write and admin routes need X-API-Key; read routes are open');
   else log('API keys: every route but health, metrics and the dashboard needs X-API-Key');
   if (engine.modelError) log(`no model served: ${engine.modelError}`);
+  if (o.jobs === 'queue') log('training jobs are queued in the store: `fusionrec worker` processes run them');
 
   let closing: Promise<void> | undefined;
   return {
@@ -134,6 +253,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     store,
     engine,
     follower,
+    bus,
     jobs,
     app,
     metrics,
@@ -150,7 +270,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
           log(describeError(err));
         }
         await engine.close();
+        await encoding.dispose();
         await store.close();
+        await bus.close();
       })();
       return closing;
     },

@@ -5,11 +5,13 @@
  * errors that name the item and its position, listing/paging/filters, user and item deletion
  * everywhere, vectors bit-exact, model versions with files, id maps and exactly one active
  * version, A/B counts, reports and metadata, request logs, and the change feed (which write
- * records which change, seq order, limits, pruning, origins, nothing recorded by a failed batch).
+ * records which change, seq order, limits, pruning, origins, nothing recorded by a failed batch),
+ * and the durable job queue (store/job-contract.ts).
  * Written against the interface docs in store/types.ts, not against one implementation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../errors.js';
+import { jobQueueContract } from './job-contract.js';
 import {
   type ChangeKind,
   type ChangeRecord,
@@ -101,6 +103,8 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
       expect(await store.changesSince(before)).toEqual([]);
       expect(await store.lastChangeSeq()).toBe(before);
     };
+
+    jobQueueContract(() => h);
 
     describe('items', () => {
       it('upserts items all-or-nothing and counts inserts and updates', async () => {

@@ -2,10 +2,10 @@
  * @module store/types
  * The records the serving store keeps (items, users, feedback, item feature vectors, folded-in
  * user vectors, model versions with their artifact files, reports, A/B experiments, impressions,
- * attributed clicks/conversions and request logs) and the {@link Store} interface every backend
- * implements. The interface is asynchronous so that a networked backend (PostgreSQL + Redis, as
- * Gorse does it) can follow without touching the engine or the HTTP routes; the SQLite backend
- * answers synchronously inside.
+ * attributed clicks/conversions, request logs and the change feed) and the {@link Store} interface
+ * every backend implements (SQLite, PostgreSQL; one contract suite in store/contract.ts). The
+ * interface is asynchronous for the networked backend; the SQLite backend answers synchronously
+ * inside.
  */
 import type { AttributeValue } from '../data/types.js';
 import type { MediaKind } from '../encoders/encoder.js';
@@ -252,6 +252,54 @@ export interface ChangeRecord {
   rows?: StoredFeedback[];
 }
 
+/** Where a queued job is: waiting, claimed by a worker (under a lease), or finished. */
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** What {@link Store.enqueueJob} takes. */
+export interface NewJob {
+  /** What runs it, e.g. "train" (workers claim the kinds they know). */
+  kind: string;
+  /** The job's input (JSON). */
+  params: Record<string, unknown>;
+  /**
+   * While a queued or running job has this key, enqueueing the same key again returns that job
+   * instead of adding another.
+   */
+  dedupeKey?: string;
+  /** Claims allowed before a job whose worker keeps dying is marked failed (default 2). */
+  maxAttempts?: number;
+}
+
+/** One job of the durable queue (store/types: the `jobs` table of every backend). */
+export interface JobRecord {
+  /** Increasing in enqueue order. */
+  id: number;
+  kind: string;
+  params: Record<string, unknown>;
+  status: JobStatus;
+  dedupeKey?: string;
+  /** Claims so far (a claim after an expired lease counts again). */
+  attempts: number;
+  maxAttempts: number;
+  /** The worker holding it (while running) or that last held it. */
+  workerId?: string;
+  /** Unix seconds (store clock) until which the worker's claim holds, while running. */
+  leaseUntil?: number;
+  /** The latest progress a worker reported with its heartbeat (JSON). */
+  progress?: Record<string, unknown>;
+  /** What a `done` job produced (JSON). */
+  result?: Record<string, unknown>;
+  /** Why a `failed` job failed. */
+  error?: string;
+  createdAt: string;
+  /** When it was first claimed. */
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** The default of {@link NewJob.maxAttempts}. */
+export const DEFAULT_JOB_ATTEMPTS = 2;
+
 export interface StoreCounts {
   items: number;
   users: number;
@@ -375,6 +423,44 @@ export interface Store {
   pruneChanges(before: number): Promise<number>;
   /** The oldest kept change's seq (0 when there is none). */
   firstChangeSeq(): Promise<number>;
+
+  /**
+   * Adds a job to the durable queue (status `queued`); with a `dedupeKey` that a queued or running
+   * job already has, returns that job and adds nothing.
+   */
+  enqueueJob(job: NewJob): Promise<JobRecord>;
+  /**
+   * Atomically claims the oldest job of one of `kinds` that is queued, or running with an expired
+   * lease (its worker died) and attempts left: marks it running by `workerId` until now +
+   * `leaseSeconds`, counts the attempt, and returns it; undefined when there is none. Running jobs
+   * whose lease expired with no attempts left are marked failed ("worker lost (lease expired) N
+   * times") on the way. Two claimers never get the same job.
+   */
+  claimJob(workerId: string, kinds: readonly string[], leaseSeconds: number): Promise<JobRecord | undefined>;
+  /**
+   * Extends the lease of a job `workerId` holds (and records `progress` when given); false when the
+   * worker no longer holds it (finished, released or claimed again by another worker).
+   */
+  heartbeatJob(
+    id: number,
+    workerId: string,
+    leaseSeconds: number,
+    progress?: Record<string, unknown>,
+  ): Promise<boolean>;
+  /** Records the outcome of a job `workerId` holds; false (and nothing written) when it no longer holds it. */
+  finishJob(
+    id: number,
+    workerId: string,
+    outcome: { status: 'done' | 'failed'; result?: Record<string, unknown>; error?: string },
+  ): Promise<boolean>;
+  /**
+   * Gives a job `workerId` holds back to the queue (a worker stopping before it finished): queued
+   * again, the attempt not counted; false when the worker no longer holds it.
+   */
+  releaseJob(id: number, workerId: string): Promise<boolean>;
+  getJob(id: number): Promise<JobRecord | undefined>;
+  /** Jobs, newest first, at most `limit` (default 100), optionally of some statuses only. */
+  listJobs(options?: { limit?: number; status?: readonly JobStatus[] }): Promise<JobRecord[]>;
 
   logRequests(entries: readonly RequestLogEntry[]): Promise<void>;
   /** Request log rows of a user (for data-protection checks). */

@@ -58,14 +58,15 @@ export function validateParams<T extends Record<string, ParamSpec>>(
     }
   }
   for (const [key, spec] of Object.entries(schema)) {
-    let v = raw[key];
+    const given = raw[key];
+    let v = given;
     if (v === undefined) {
       out[key] = spec.default;
       continue;
     }
     const bad = (): never => {
       throw new InvalidArgumentError(
-        `${model}: parameter "${key}" must be ${describe(spec)}, got ${JSON.stringify(v)}`,
+        `${model}: parameter "${key}" must be ${describe(spec)}, got ${JSON.stringify(given)}`,
       );
     };
     if (spec.type === 'choice') {

@@ -127,6 +127,7 @@ describe('a database without a model', () => {
       params: { dim: 4 },
       epochs: 2,
       patience: 1,
+      activate: true,
     });
     expect(job.status).toBe(202);
     const done = await until(async () => {
@@ -140,12 +141,8 @@ describe('a database without a model', () => {
     });
     expect((await w.get('/v1/jobs/nope')).status).toBe(404);
     const pop = await w.post('/v1/models/train', { model: 'popularity' });
-    const failed = await until(async () => {
-      const j = (await w.get(`/v1/jobs/${pop.body.job}`)).body;
-      return j.status === 'done' || j.status === 'failed' ? j : undefined;
-    });
-    expect(failed.status).toBe('failed');
-    expect(failed.error).toMatch(/no dot-product scoring kernel/);
+    expect(pop.status).toBe(400);
+    expect(pop.body.error.message).toMatch(/"popularity" cannot be served.*servable models: bpr/);
     expect((await w.get('/v1/status')).body.model.version).toBe(done.version);
   });
 });

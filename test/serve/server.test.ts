@@ -323,6 +323,7 @@ describe('models, training and atomic swaps', () => {
       model: 'bpr',
       params: { dim: 8, lr: 0.01, batchSize: 128 },
       epochs: 4,
+      activate: true,
     });
     expect(r.status).toBe(202);
     const seen = new Set<number>();

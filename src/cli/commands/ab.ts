@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, NotFoundError } from '../../errors.js';
 import { textTable } from '../../experiment/report.js';
 import { ExperimentManager, type ExperimentReport, validateArms } from '../../serve/engine/experiments.js';
+import { requireExistingStore } from '../../serve/store-file.js';
 import { openStore } from '../../store/open.js';
 import type { ExperimentArm, Store } from '../../store/types.js';
 import { collect } from './train.js';
@@ -58,6 +59,7 @@ function parseArm(text: string): ExperimentArm {
 }
 
 async function withStore<T>(url: string, f: (s: Store) => Promise<T>): Promise<T> {
+  requireExistingStore(url);
   const store = await openStore(url);
   try {
     return await f(store);

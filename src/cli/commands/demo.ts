@@ -18,8 +18,9 @@ import { type ModelSpec, resultToJson, runExperiment } from '../../experiment/ex
 import { formatExperiment } from '../../experiment/report.js';
 import { encodeCatalog } from '../../jobs/encode.js';
 import { startServer } from '../../serve/server.js';
+import { parseParams } from '../params.js';
 import { closeOnSignal, type ServeFlags, serveOptions, withServeFlags } from './serve.js';
-import { collect, parseParams } from './train.js';
+import { collect } from './train.js';
 
 interface DemoFlags extends Omit<ServeFlags, 'db'> {
   dir: string;
@@ -57,7 +58,12 @@ export function registerDemo(program: Command): void {
       'model the server runs (a content model serves new items at once)',
       'freedom',
     )
-    .option('--serve-params <k=v>', 'parameters of the served model (repeatable)', collect, []);
+    .option(
+      '--serve-params <json|k=v>',
+      'parameters of the served model: a JSON object or k=v pairs (repeatable)',
+      collect,
+      [],
+    );
   withServeFlags(cmd).action(async (flags: DemoFlags) => {
     const dir = resolve(flags.dir);
     const seed = Number(flags.seed);
@@ -85,7 +91,7 @@ export function registerDemo(program: Command): void {
       const db = flags.db ?? `sqlite://${dir}.db`;
       const prepared = await prepareDemoDb(summary, db, {
         model: flags.serveModel,
-        params: parseParams(flags.serveParams),
+        params: parseParams(flags.serveParams, '--serve-params'),
         epochs: Number(flags.maxEpochs),
         seed,
         say,
@@ -95,7 +101,8 @@ export function registerDemo(program: Command): void {
           `reusing ${db}: ${prepared.items} items, ${prepared.users} users, ${prepared.model} version ${prepared.version}`,
         );
       }
-      const options = serveOptions({ ...flags, db, ...(flags.serve ? {} : { port: '0' }) });
+      // the demo made the database just now (or reuses its own): it may be new
+      const options = serveOptions({ ...flags, db, create: true, ...(flags.serve ? {} : { port: '0' }) });
       const server = await startServer(options);
       const examples = await demoExamples(server.url, dir, options.apiKey);
       const failures = await checkExamples(server.url, examples, options.apiKey);

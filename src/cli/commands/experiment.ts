@@ -15,6 +15,7 @@ import {
 } from '../../experiment/experiment.js';
 import { formatExperiment } from '../../experiment/report.js';
 import { type Progress, progress } from '../../util/progress.js';
+import { parseParamsList } from '../params.js';
 
 /** The JSON config file `--config` takes; every key is optional and CLI flags win. */
 export interface ExperimentFileConfig {
@@ -77,27 +78,12 @@ function parseModelList(text: string): ModelSpec[] {
 }
 
 /**
- * Applies `--params` to the models of `--models`: one JSON object for every model, or an array
- * with one object per model (in order). Models listed more than once get their parameters in their
- * label, so the results table tells them apart.
+ * Applies `--params` to the models of `--models`: one JSON object (or `k=v` pairs, see cli/params)
+ * for every model, or a JSON array with one object per model (in order). Models listed more than
+ * once get their parameters in their label, so the results table tells them apart.
  */
 export function applyParams(models: ModelSpec[], text: string): ModelSpec[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidArgumentError(
-      `--params expects a JSON object or an array of objects, got "${text}": ${(err as Error).message}`,
-    );
-  }
-  const isObject = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
-  const list = Array.isArray(parsed) ? parsed : [parsed];
-  if (!list.every(isObject) || (Array.isArray(parsed) && parsed.length !== models.length)) {
-    throw new InvalidArgumentError(
-      `--params expects one JSON object, or an array of ${models.length} objects (one per model of --models), got ${text}`,
-    );
-  }
+  const list = parseParamsList(text, models.length);
   const count = new Map<string, number>();
   for (const m of models) count.set(m.name, (count.get(m.name) ?? 0) + 1);
   return models.map((m, k) => {
@@ -117,8 +103,8 @@ export function registerExperiment(program: Command): void {
     )
     .option('-m, --models <list>', 'comma-separated model names (default: popularity)')
     .option(
-      '-p, --params <json>',
-      'model parameters for --models: a JSON object for all of them, or an array of one object per model',
+      '-p, --params <json|k=v>',
+      'model parameters for --models: a JSON object (or k=v pairs) for all of them, or a JSON array of one object per model',
     )
     .option('-c, --config <file>', 'JSON config (dataset, models with params, split, …)')
     .option('--seed <n>', 'random seed (default 42)')

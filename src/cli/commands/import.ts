@@ -6,15 +6,17 @@
  * report (`fusionrec experiment --json` output) for the dashboard.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, InvalidInputError } from '../../errors.js';
 import type { EncodersConfig } from '../../serve/content/encoders.js';
 import { importCatalog } from '../../serve/ingest/import-catalog.js';
+import { absentFiles, removeNewStoreFiles, requireExistingStore, storeFile } from '../../serve/store-file.js';
 import { openStore } from '../../store/open.js';
 import type { ReportKind } from '../../store/types.js';
 import { addEncoderOptions, chosenEncoders, type EncoderFlags } from '../encoder-flags.js';
-import { positiveInt } from './train.js';
+import { importFailureLines } from '../import-failures.js';
+import { positiveInt } from '../int-flags.js';
 
 interface Flags extends EncoderFlags {
   db: string;
@@ -32,7 +34,10 @@ export function registerImport(program: Command): void {
       'load a catalog folder (items, users, feedback, media) into a serving database and encode it',
     )
     .argument('<folder>', 'catalog folder: items.jsonl|csv, users.jsonl|csv, events.jsonl|csv, media files')
-    .requiredOption('--db <url>', 'store URL, e.g. sqlite://shop.db (created when absent)')
+    .requiredOption(
+      '--db <url>',
+      'store URL, e.g. sqlite://shop.db (created when absent; removed again if the import fails)',
+    )
     .option(
       '--positive <rules>',
       'positive feedback rules, comma-separated (default: the catalog’s fusionrec.json)',
@@ -46,8 +51,18 @@ export function registerImport(program: Command): void {
     .action(async (folder: string, flags: Flags) => {
       const encoders: EncodersConfig | false = flags.encode ? chosenEncoders(flags) : false;
       const workers = positiveInt('workers', flags.workers);
+      // a failed import leaves nothing behind: the database and feature cache it created go again
+      const file = storeFile(flags.db);
+      const cache =
+        typeof flags.cache === 'string'
+          ? resolve(flags.cache)
+          : flags.cache !== false && file !== undefined
+            ? join(dirname(file), 'features.sqlite')
+            : undefined;
+      const created = absentFiles([file, cache]);
       const store = await openStore(flags.db);
       const t0 = performance.now();
+      let ok = false;
       try {
         const r = await importCatalog(store, folder, {
           encoders,
@@ -72,8 +87,11 @@ export function registerImport(program: Command): void {
             `media root: ${r.mediaRoot}\npositive feedback: ${r.positive.join(', ') || 'every event'}\n` +
             (enc ? `encoders: ${enc}\n` : ''),
         );
+        for (const line of importFailureLines(r.encoded)) process.stdout.write(`${line}\n`);
+        ok = true;
       } finally {
         await store.close();
+        if (!ok) removeNewStoreFiles(created);
       }
     });
 
@@ -94,6 +112,7 @@ export function registerImport(program: Command): void {
       } catch (err) {
         throw new InvalidInputError({ file, line: 0 }, 'expected a JSON report', { cause: err });
       }
+      requireExistingStore(flags.db);
       const store = await openStore(flags.db);
       try {
         const r = await store.addReport({

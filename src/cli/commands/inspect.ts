@@ -1,10 +1,27 @@
 /**
  * @module cli/commands/inspect
- * `fusionrec inspect <spec>`: load a dataset and print what it holds.
+ * `fusionrec inspect <spec>`: load a dataset and print what it holds: sizes, the predefined split,
+ * the feature modalities attached (vectors), and for catalogs the raw modalities its items carry
+ * (text, image, audio, precomputed vectors; `fusionrec encode` turns media into vectors).
  */
 import type { Command } from 'commander';
+import type { Item } from '../../data/types.js';
 import { loadDataset } from '../../experiment/dataset-spec.js';
 import { textTable } from '../../experiment/report.js';
+
+/** How many catalog items carry each raw modality: text, image, audio, and each vector name. */
+function catalogModalities(catalog: readonly (Item | undefined)[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  const bump = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
+  for (const it of catalog) {
+    if (!it) continue;
+    if (Object.values(it.text).some((t) => t.trim() !== '')) bump('text');
+    if (it.image !== undefined) bump('image');
+    if (it.audio !== undefined) bump('audio');
+    for (const v of Object.keys(it.vectors)) bump(`vector ${v}`);
+  }
+  return counts;
+}
 
 export function registerInspect(program: Command): void {
   program
@@ -34,6 +51,9 @@ export function registerInspect(program: Command): void {
           `modality ${m.name}`,
           `${m.dim} dims, ${present}/${ds.items.size} items, from ${m.source}`,
         ]);
+      }
+      for (const [name, count] of catalogModalities(ds.catalog ?? [])) {
+        rows.push([`modality ${name}`, `${count}/${ds.items.size} items (raw, not encoded)`]);
       }
       process.stdout.write(`${textTable(['field', 'value'], rows)}\n`);
     });

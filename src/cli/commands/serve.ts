@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { DEFAULT_BODY_LIMIT } from '../../serve/http/app.js';
 import { type RunningServer, type ServeOptions, startServer } from '../../serve/server.js';
-import { positiveInt } from './train.js';
+import { ACTIVATION_POLICIES, type ActivationPolicy } from '../../serve/train/activation.js';
+import { JOBS_MODES, type JobsMode } from '../../serve/worker/jobs-api.js';
+import { nonNegativeInt, positiveInt } from '../int-flags.js';
 
 export interface ServeFlags {
   db: string;
@@ -27,6 +29,35 @@ export interface ServeFlags {
   logAllImpressions?: boolean;
   allowRemote?: boolean;
   cors?: string;
+  cache?: string;
+  create?: boolean;
+  trainActivate: string;
+  trainQueue: string;
+  trainMaxDim: string;
+  trainMaxEpochs: string;
+  jobs?: string;
+  encodeWorkers?: string;
+  encodeQueue?: string;
+  encodeTimeout?: string;
+  maxAudioSeconds?: string;
+  maxAudioSamples?: string;
+  maxImagePixels?: string;
+}
+
+/** The encode service's flags that were given (the server's defaults apply to the others). */
+function encodeFlags(flags: ServeFlags): Partial<ServeOptions> {
+  const out: Partial<ServeOptions> = {};
+  const set = (key: keyof ServeOptions, name: string, v: string | undefined) => {
+    const n = positiveInt(name, v);
+    if (n !== undefined) (out as Record<string, number>)[key] = n;
+  };
+  set('encodeWorkers', 'encode-workers', flags.encodeWorkers);
+  set('encodeQueue', 'encode-queue', flags.encodeQueue);
+  set('encodeTimeoutMs', 'encode-timeout', flags.encodeTimeout);
+  set('maxAudioSeconds', 'max-audio-seconds', flags.maxAudioSeconds);
+  set('maxAudioSamples', 'max-audio-samples', flags.maxAudioSamples);
+  set('maxImagePixels', 'max-image-pixels', flags.maxImagePixels);
+  return out;
 }
 
 const list = (s: string) =>
@@ -41,9 +72,24 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
   if (!['auto', 'hnsw', 'brute'].includes(index)) {
     throw new InvalidArgumentError(`--index must be auto, hnsw or brute, got "${index}"`);
   }
-  const port = positiveInt('port', flags.port)!;
+  const port = nonNegativeInt('port', flags.port)!;
+  if (!ACTIVATION_POLICIES.includes(flags.trainActivate as ActivationPolicy)) {
+    throw new InvalidArgumentError(
+      `--train-activate must be one of ${ACTIVATION_POLICIES.join(', ')}, got "${flags.trainActivate}"`,
+    );
+  }
+  const jobs = flags.jobs ?? 'local';
+  if (!JOBS_MODES.includes(jobs as JobsMode)) {
+    throw new InvalidArgumentError(`--jobs must be one of ${JOBS_MODES.join(', ')}, got "${jobs}"`);
+  }
   return {
     db: flags.db,
+    ...(jobs === 'queue' ? { jobs: 'queue' as const } : {}),
+    ...(flags.create ? { create: true } : {}),
+    trainActivate: flags.trainActivate as ActivationPolicy,
+    trainQueue: nonNegativeInt('train-queue', flags.trainQueue)!,
+    trainMaxDim: positiveInt('train-max-dim', flags.trainMaxDim)!,
+    trainMaxEpochs: positiveInt('train-max-epochs', flags.trainMaxEpochs)!,
     port,
     host: flags.host,
     apiKey: flags.apiKey ?? process.env.FUSIONREC_API_KEY,
@@ -59,6 +105,10 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
     ...(flags.logAllImpressions ? { logAllImpressions: true } : {}),
     ...(flags.allowRemote ? { allowRemote: true } : {}),
     ...(flags.cors ? { corsOrigins: list(flags.cors) } : {}),
+    ...encodeFlags(flags),
+    ...((flags.cache ?? process.env.FUSIONREC_CACHE)
+      ? { cache: flags.cache ?? process.env.FUSIONREC_CACHE }
+      : {}),
   };
 }
 
@@ -66,6 +116,23 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
 export function withServeFlags(cmd: Command): Command {
   return cmd
     .option('--port <n>', 'port (0: any free port)', '8087')
+    .option(
+      '--train-activate <policy>',
+      'when a version trained through the API goes live unless the request says: never (activate it yourself), always, if-better (its validation recall@20 beats the active one)',
+      'never',
+    )
+    .option(
+      '--jobs <mode>',
+      "where POST /v1/models/train runs: local (in this server) or queue (the store's job queue, run by `fusionrec worker`)",
+      'local',
+    )
+    .option('--train-queue <n>', 'training jobs that may wait behind the running one (more: 429)', '4')
+    .option(
+      '--train-max-dim <n>',
+      'largest embedding width (params.dim) a training request may ask for',
+      '1024',
+    )
+    .option('--train-max-epochs <n>', 'largest epochs a training request may ask for', '1000')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--api-key <key>', 'key for write and admin routes (default $FUSIONREC_API_KEY; none: open)')
     .option('--read-key <key>', 'key for read routes too (default $FUSIONREC_READ_KEY; none: open)')
@@ -81,12 +148,31 @@ export function withServeFlags(cmd: Command): Command {
       'JSON file of A/B experiments to start: [{name, arms: [{name, version, share}]}]',
     )
     .option('--body-limit <bytes>', 'largest request body', String(DEFAULT_BODY_LIMIT))
+    .option(
+      '--encode-workers <n>',
+      'worker threads that decode and encode media (default: cores - 1, 1 to 4)',
+    )
+    .option(
+      '--encode-queue <n>',
+      'media encodes admitted at once, running or waiting; more get 503 (default 16)',
+    )
+    .option(
+      '--encode-timeout <ms>',
+      'longest time one media batch may take on a worker; longer gets 503 (default 30000)',
+    )
+    .option('--max-audio-seconds <s>', 'longest audio clip, posted or stored (default 600)')
+    .option('--max-audio-samples <n>', 'most decoded audio samples, frames x channels (default 30000000)')
+    .option('--max-image-pixels <n>', 'largest picture, width x height (default 40000000)')
     .option('--web <dir>', 'dashboard folder (default dist/web when it exists)')
     .option('--no-web', 'do not serve the dashboard')
     .option('--index <kind>', 'item index: auto (brute below 20,000 items, else HNSW), hnsw or brute', 'auto')
     .option('--log-all-impressions', 'log every served list as an impression, not only those of A/B arms')
     .option('--allow-remote', 'fetch http(s) media of new items')
-    .option('--cors <origins>', 'origins allowed to call the API from a browser, comma-separated, or *');
+    .option('--cors <origins>', 'origins allowed to call the API from a browser, comma-separated, or *')
+    .option(
+      '--cache <url>',
+      'change bus shared by several servers: redis://host:port[?prefix=name:] (default $FUSIONREC_CACHE, else in-process)',
+    );
 }
 
 /** Stops the server on SIGINT/SIGTERM. */
@@ -108,7 +194,12 @@ export function registerServe(program: Command): void {
       .description(
         'serve recommendations over HTTP (native /v1 API, Gorse-compatible /api, metrics, dashboard)',
       )
-      .requiredOption('--db <url>', 'store URL, e.g. sqlite://shop.db'),
+      .requiredOption(
+        '--db <url>',
+        'store URL: sqlite://shop.db (must exist unless --create), or postgres://user@host:5432/db[?schema=name] (default $FUSIONREC_DB)',
+        process.env.FUSIONREC_DB,
+      )
+      .option('--create', 'start with a new, empty database when the --db file does not exist'),
   ).action(async (flags: ServeFlags) => {
     const server = await startServer(serveOptions(flags));
     const s = await server.engine.status();

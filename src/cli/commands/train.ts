@@ -1,17 +1,19 @@
 /**
  * @module cli/commands/train
- * `fusionrec train --db sqlite://x.db --model bpr [--params dim=64,lr=0.01] [--epochs N]`: trains a
+ * `fusionrec train --db sqlite://x.db --model bpr [--params '{"dim":64}' | dim=64,lr=0.01] [--epochs N]`: trains a
  * model on the store's feedback (early stopping on a validation split, test metrics at K = 5, 10,
  * 20, 50, then a refit on all feedback), stores it as a new model version with its report and
  * activates it (a running server picks it up on its next start or `POST /v1/models/{v}/activate`).
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../errors.js';
 import { textTable } from '../../experiment/report.js';
 import { modelNames } from '../../models/registry.js';
+import { requireExistingStore } from '../../serve/store-file.js';
 import { trainVersion } from '../../serve/train/train.js';
 import { openStore } from '../../store/open.js';
+import { nonNegativeInt, positiveInt } from '../int-flags.js';
+import { parseParams } from '../params.js';
 
 interface Flags {
   db: string;
@@ -27,37 +29,7 @@ interface Flags {
   quiet?: boolean;
 }
 
-/** Parses `k=v` pairs (repeatable, or comma-separated): numbers, true/false, else strings. */
-export function parseParams(list: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const part of list.flatMap((s) => s.split(','))) {
-    const t = part.trim();
-    if (t === '') continue;
-    const eq = t.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError(`--params expects key=value pairs, got "${t}"`);
-    const key = t.slice(0, eq).trim();
-    const raw = t.slice(eq + 1).trim();
-    out[key] =
-      raw === 'true'
-        ? true
-        : raw === 'false'
-          ? false
-          : raw !== '' && Number.isFinite(Number(raw))
-            ? Number(raw)
-            : raw;
-  }
-  return out;
-}
-
 export const collect = (v: string, acc: string[]): string[] => [...acc, v];
-
-export function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError(`--${name} expects a non-negative integer, got "${v}"`);
-  return n;
-}
 
 export function registerTrain(program: Command): void {
   program
@@ -66,8 +38,8 @@ export function registerTrain(program: Command): void {
     .requiredOption('--db <url>', 'store URL, e.g. sqlite://shop.db')
     .requiredOption('-m, --model <name>', `model: ${modelNames().join(', ')}`)
     .option(
-      '-p, --params <k=v>',
-      'model parameter (repeatable or comma-separated), e.g. dim=64,lr=0.01',
+      '-p, --params <json|k=v>',
+      'model parameters: a JSON object, or k=v pairs (values read as JSON; repeatable), e.g. \'{"dim":64}\' or dim=64,lr=0.01',
       collect,
       [],
     )
@@ -83,16 +55,18 @@ export function registerTrain(program: Command): void {
     .option('--json <file>', 'write the report as JSON')
     .option('-q, --quiet', 'no per-epoch lines')
     .action(async (flags: Flags) => {
+      const params = parseParams(flags.params);
+      requireExistingStore(flags.db);
       const store = await openStore(flags.db);
       const say = (s: string) => process.stdout.write(`${s}\n`);
       try {
         const epochs = positiveInt('epochs', flags.epochs);
-        const patience = positiveInt('patience', flags.patience);
+        const patience = nonNegativeInt('patience', flags.patience);
         const out = await trainVersion(
           store,
           {
             model: flags.model,
-            params: parseParams(flags.params),
+            params,
             seed: Number(flags.seed),
             refit: flags.refit,
             activate: flags.activate,

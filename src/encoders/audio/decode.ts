@@ -6,9 +6,39 @@
  * Ogg Vorbis/Opus, AIFF, M4A, …) goes through audio-decode, which detects it from the content.
  * Channels are mixed to mono by averaging. Throws an Error with a readable message on corrupt,
  * empty or unsupported input.
+ *
+ * Limits ({@link AudioLimits}: duration and decoded samples) are checked from a WAV's header
+ * ({@link probeWav}) before anything is decoded, and for other formats right after decoding (before
+ * any resampling or analysis). They come from the `limits` argument, else from the thread's
+ * {@link setAudioLimits} (the server's encode workers set it); offline jobs have none.
  */
 import audioDecode from 'audio-decode';
 import wavefile from 'wavefile';
+
+/** Largest clip a caller accepts; a larger one throws before it is decoded (WAV) or analysed. */
+export interface AudioLimits {
+  /** Longest duration in seconds. */
+  maxSeconds: number;
+  /** Most decoded samples (frames x channels). */
+  maxSamples: number;
+}
+
+/** What a WAV header says about its data chunk. */
+export interface WavHeader {
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  /** Sample frames in the data chunk (as far as the bytes go). */
+  frames: number;
+  seconds: number;
+}
+
+let threadLimits: AudioLimits | undefined;
+
+/** Sets the limits every later {@link decodeToMono} call of this thread applies (undefined: none). */
+export function setAudioLimits(limits: AudioLimits | undefined): void {
+  threadLimits = limits;
+}
 
 /** A decoded, mono signal. */
 export interface MonoAudio {
@@ -28,6 +58,74 @@ function isWav(bytes: Uint8Array): boolean {
   const tag = String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!);
   const wave = String.fromCharCode(bytes[8]!, bytes[9]!, bytes[10]!, bytes[11]!);
   return (tag === 'RIFF' || tag === 'RIFX' || tag === 'RF64') && wave === 'WAVE';
+}
+
+function tag4(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!);
+}
+
+/**
+ * Reads a WAV file's header only (fmt and data chunks; RF64's ds64 size): rate, channels, bits
+ * and the frames the data chunk holds (bounded by the bytes actually present). Undefined for
+ * bytes that are not WAV or whose header is incomplete (the decoder then says why).
+ */
+export function probeWav(bytes: Uint8Array): WavHeader | undefined {
+  if (!isWav(bytes)) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const le = tag4(bytes, 0) !== 'RIFX';
+  let fmt: { channels: number; sampleRate: number; bits: number } | undefined;
+  let rf64Data: number | undefined;
+  for (let at = 12; at + 8 <= bytes.length; ) {
+    const id = tag4(bytes, at);
+    const size = view.getUint32(at + 4, le);
+    const body = at + 8;
+    if (id === 'ds64' && body + 16 <= bytes.length) {
+      rf64Data = view.getUint32(body + 8, true) + view.getUint32(body + 12, true) * 2 ** 32;
+    } else if (id === 'fmt ' && body + 16 <= bytes.length) {
+      fmt = {
+        channels: view.getUint16(body + 2, le),
+        sampleRate: view.getUint32(body + 4, le),
+        bits: view.getUint16(body + 14, le),
+      };
+    } else if (id === 'data') {
+      if (!fmt || !(fmt.channels >= 1) || !(fmt.sampleRate > 0) || !(fmt.bits > 0)) return undefined;
+      const declared = size === 0xffffffff && rf64Data !== undefined ? rf64Data : size;
+      const dataBytes = Math.min(declared, bytes.length - body);
+      const frames = Math.floor((dataBytes * 8) / (fmt.bits * fmt.channels));
+      return {
+        sampleRate: fmt.sampleRate,
+        channels: fmt.channels,
+        bitsPerSample: fmt.bits,
+        frames,
+        seconds: frames / fmt.sampleRate,
+      };
+    }
+    at = body + size + (size % 2);
+  }
+  return undefined;
+}
+
+/**
+ * Throws when a clip of `frames` x `channels` at `sampleRate` Hz is over `limits`; the message says
+ * what the clip is and what the limit is.
+ */
+export function checkAudioLimits(
+  clip: { frames: number; channels: number; sampleRate: number },
+  limits: AudioLimits,
+): void {
+  const seconds = clip.frames / clip.sampleRate;
+  const what = `${clip.frames.toLocaleString('en-US')} samples at ${clip.sampleRate} Hz, ${clip.channels} channel${clip.channels === 1 ? '' : 's'}`;
+  if (seconds > limits.maxSeconds) {
+    throw new Error(
+      `the clip is ${seconds.toFixed(1)} s long (${what}); the limit is ${limits.maxSeconds} s`,
+    );
+  }
+  const samples = clip.frames * clip.channels;
+  if (samples > limits.maxSamples) {
+    throw new Error(
+      `the clip has ${samples.toLocaleString('en-US')} samples (${what}); the limit is ${limits.maxSamples.toLocaleString('en-US')} samples`,
+    );
+  }
 }
 
 /** Mono mix of interleaved `frames x channels` samples read by `read(sampleIndex)`. */
@@ -119,13 +217,25 @@ async function otherToMono(bytes: Uint8Array): Promise<MonoAudio> {
 
 /**
  * Decodes an audio file (WAV via wavefile; MP3, FLAC, Ogg, AIFF, … via audio-decode) to a mono
- * Float32 signal. Throws on empty, corrupt or unsupported input; the message says why.
+ * Float32 signal. Throws on empty, corrupt or unsupported input, and on a clip over `limits`
+ * (default: this thread's {@link setAudioLimits}); the message says why.
  */
-export async function decodeToMono(bytes: Uint8Array): Promise<MonoAudio> {
+export async function decodeToMono(
+  bytes: Uint8Array,
+  limits: AudioLimits | undefined = threadLimits,
+): Promise<MonoAudio> {
   if (bytes.length === 0) throw new Error('file is empty');
-  if (isWav(bytes)) return wavToMono(bytes);
+  if (isWav(bytes)) {
+    const header = limits && probeWav(bytes);
+    if (limits && header) checkAudioLimits(header, limits);
+    const audio = wavToMono(bytes);
+    if (limits) checkAudioLimits({ ...audio, frames: audio.samples.length }, limits);
+    return audio;
+  }
   try {
-    return await otherToMono(bytes);
+    const audio = await otherToMono(bytes);
+    if (limits) checkAudioLimits({ ...audio, frames: audio.samples.length }, limits);
+    return audio;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/unknown audio format/i.test(msg)) throw new Error('unsupported or unrecognised audio format');

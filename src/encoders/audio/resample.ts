@@ -18,6 +18,11 @@ const KAISER_BETA = 8.6;
 const ROLLOFF = 0.95;
 /** Largest number of polyphase phases (output rate / gcd) worth tabulating. */
 const MAX_PHASES = 4096;
+/**
+ * Default bound on the output length (2^27 samples: 512 MB of float32, over 2 hours at 16 kHz),
+ * so a header with a tiny rate cannot make one call allocate and compute without end.
+ */
+export const RESAMPLE_MAX_OUTPUT = 2 ** 27;
 
 let kernelTable: Float64Array | undefined;
 const polyphaseCache = new Map<string, { taps: number; table: Float64Array }>();
@@ -123,11 +128,26 @@ function resamplePolyphase(input: Float32Array, out: Float32Array, up: number, d
 /**
  * Resamples `input` (mono, at `fromRate` Hz) to `toRate` Hz. Returns `input` itself when the
  * rates are equal. The output has round(length · toRate / fromRate) samples; samples outside the
- * input count as zero.
+ * input count as zero. Throws, before allocating anything, when the output would be longer than
+ * `maxOutput` samples (default {@link RESAMPLE_MAX_OUTPUT}) or a rate is not positive.
  */
-export function resample(input: Float32Array, fromRate: number, toRate: number): Float32Array {
+export function resample(
+  input: Float32Array,
+  fromRate: number,
+  toRate: number,
+  maxOutput = RESAMPLE_MAX_OUTPUT,
+): Float32Array {
   if (fromRate === toRate) return input;
-  const out = new Float32Array(Math.max(0, Math.round((input.length * toRate) / fromRate)));
+  if (!(fromRate > 0) || !(toRate > 0)) {
+    throw new Error(`cannot resample from ${fromRate} Hz to ${toRate} Hz: rates must be positive`);
+  }
+  const length = Math.max(0, Math.round((input.length * toRate) / fromRate));
+  if (length > maxOutput) {
+    throw new Error(
+      `resampling ${input.length} samples from ${fromRate} Hz to ${toRate} Hz would give ${length} samples; the limit is ${maxOutput}`,
+    );
+  }
+  const out = new Float32Array(length);
   const intRates = Number.isInteger(fromRate) && Number.isInteger(toRate);
   const g = intRates ? gcd(fromRate, toRate) : 1;
   if (intRates && toRate / g <= MAX_PHASES) resamplePolyphase(input, out, toRate / g, fromRate / g);

@@ -7,7 +7,8 @@
  * covers the full frame); then hand-crafted colour, layout, edge and texture descriptors make
  * one fixed-size vector (see {@link IMAGE_LAYOUT}). Deterministic and stateless between calls,
  * so it can run inside worker threads (on glibc Linux, load sharp in the main thread too before
- * starting workers that use it, as sharp's documentation asks).
+ * starting workers that use it, as sharp's documentation asks). With `maxPixels`, a picture whose
+ * header declares more pixels fails before it is decoded ({@link checkImagePixels}).
  */
 
 import { readFile } from 'node:fs/promises';
@@ -23,6 +24,36 @@ export { IMAGE_DIMS, IMAGE_LAYOUT, type ImageBlock, imageFeatures } from './feat
 export interface BuiltinImageOptions {
   /** Side in pixels of the square the picture is resized to before description (default 64, 16-512). */
   size?: number;
+  /**
+   * Largest picture (width x height, from the header) decoded; larger ones fail with a message
+   * naming both (default: sharp's own limit, 268 megapixels). Not part of the id.
+   */
+  maxPixels?: number;
+}
+
+/** A picture's size as its header declares it. */
+export interface ImageHeader {
+  width: number;
+  height: number;
+  format: string;
+}
+
+/** Reads only a picture's header (no pixels are decoded). Throws when sharp cannot read it. */
+export async function probeImage(bytes: Uint8Array): Promise<ImageHeader> {
+  if (bytes.length === 0) throw new Error('file is empty');
+  const m = await sharp(bytes).metadata();
+  if (!(m.width && m.height)) throw new Error('the image header gives no size');
+  return { width: m.width, height: m.height, format: m.format ?? 'unknown' };
+}
+
+/** Throws when `header` has more than `maxPixels` pixels; the message says what it has and the limit. */
+export function checkImagePixels(header: ImageHeader, maxPixels: number): void {
+  const pixels = header.width * header.height;
+  if (pixels > maxPixels) {
+    throw new Error(
+      `the image is ${header.width}x${header.height} = ${pixels.toLocaleString('en-US')} pixels; the limit is ${maxPixels.toLocaleString('en-US')} pixels`,
+    );
+  }
 }
 
 /** Pictures decoded at once within a batch (sharp decodes on libuv's thread pool). */
@@ -37,10 +68,14 @@ async function inputBytes(input: EncoderInput): Promise<Uint8Array> {
   return readFile(input.path);
 }
 
-/** Decodes `bytes` to size x size x 3 sRGB bytes. */
-export async function decodeImage(bytes: Uint8Array, size: number): Promise<Uint8Array> {
+/** Decodes `bytes` to size x size x 3 sRGB bytes (refusing pictures over `maxPixels` first). */
+export async function decodeImage(bytes: Uint8Array, size: number, maxPixels?: number): Promise<Uint8Array> {
   if (bytes.length === 0) throw new Error('file is empty');
-  const { data, info } = await sharp(bytes, { failOn: 'error' })
+  if (maxPixels !== undefined) checkImagePixels(await probeImage(bytes), maxPixels);
+  const { data, info } = await sharp(bytes, {
+    failOn: 'error',
+    ...(maxPixels === undefined ? {} : { limitInputPixels: maxPixels }),
+  })
     .rotate()
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb')
@@ -70,6 +105,12 @@ export function createBuiltinImageEncoder(options: BuiltinImageOptions = {}): En
       `builtin image encoder option "size" must be an integer in [16, 512], got ${size}`,
     );
   }
+  const maxPixels = options.maxPixels;
+  if (maxPixels !== undefined && !(Number.isInteger(maxPixels) && maxPixels >= 1)) {
+    throw new InvalidArgumentError(
+      `builtin image encoder option "maxPixels" must be a positive integer, got ${maxPixels}`,
+    );
+  }
   const dims = IMAGE_DIMS;
   return {
     id: `builtin-image:v1:size=${size}`,
@@ -80,7 +121,7 @@ export function createBuiltinImageEncoder(options: BuiltinImageOptions = {}): En
       await forEachLimit(batch.length, CONCURRENCY, async (b) => {
         const input = batch[b]!;
         try {
-          const pixels = await decodeImage(await inputBytes(input), size);
+          const pixels = await decodeImage(await inputBytes(input), size, maxPixels);
           imageFeatures(pixels, size, result.vectors.subarray(b * dims, (b + 1) * dims));
           result.ok[b] = 1;
         } catch (err) {

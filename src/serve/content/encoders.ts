@@ -12,15 +12,25 @@
  *
  * Text queries reach image (audio) vectors only when those came from CLIP (CLAP), whose text tower
  * shares the space; posted images and clips are encoded with the catalog's image/audio encoder.
+ *
+ * Nothing heavy runs on the main thread in one piece: posted media are checked against the media
+ * limits from their header first (400 naming the field), the built-in image and audio encoders
+ * run in the bounded encode service (worker threads, see encode-service.ts), and what stays here
+ * (text, encoders with model weights) yields to the event loop between small batches.
  */
+import { readFile } from 'node:fs/promises';
 import type { Item } from '../../data/types.js';
 import type { Encoder, EncoderInput, MediaKind } from '../../encoders/encoder.js';
-import { createEncoder } from '../../encoders/registry.js';
+import { createEncoder, ENCODERS } from '../../encoders/registry.js';
 import { type BuiltinTextEncoder, createBuiltinTextEncoder } from '../../encoders/text/builtin.js';
-import { describeError, NotSupportedError } from '../../errors.js';
+import { describeError, InvalidInputError, NotSupportedError } from '../../errors.js';
 import { itemText } from '../../jobs/encode-inputs.js';
 import { isRemoteRef, resolveMediaPath } from '../../store/media.js';
 import type { ItemVectorRecord, ModalityStatus, Store, StoredItem } from '../../store/types.js';
+import { EncodeBusyError, EncodeTimeoutError } from './busy.js';
+import { EncodeService } from './encode-service.js';
+import { checkMediaHeader, DEFAULT_MEDIA_LIMITS, type MediaLimits } from './limits.js';
+import { TimeSlicer } from './slices.js';
 import { deserializeTextState, type SerializedTextState, serializeTextState } from './text-state.js';
 
 /** An encoder by registry name with its options. */
@@ -63,24 +73,65 @@ export function storedItemText(item: StoredItem): string {
   return itemText({ text: item.text } as Item);
 }
 
+/** Errors that fail a whole request (503) rather than one item. */
+function isServiceRefusal(err: unknown): boolean {
+  return err instanceof EncodeBusyError || err instanceof EncodeTimeoutError;
+}
+
 export class ContentEncoders {
   private readonly made = new Map<string, Promise<Encoder>>();
+  /** Whether this instance made (and so disposes) its encode service. */
+  private ownService = false;
 
   private constructor(
     private readonly store: Store,
     readonly config: EncodersConfig,
     readonly mediaRoot: string,
     private readonly allowRemote: boolean,
+    private service: EncodeService | undefined,
   ) {}
 
-  /** The encoders the store records (or the defaults) over `mediaRoot`. */
+  /**
+   * The encoders the store records (or the defaults) over `mediaRoot`. Media are encoded in
+   * `service` (the server's, shared across engine reloads and disposed by the server), else in a
+   * service of this instance's own with the default bounds, started on first use.
+   */
   static async open(
     store: Store,
     mediaRoot: string,
-    options: { allowRemote?: boolean } = {},
+    options: { allowRemote?: boolean; service?: EncodeService } = {},
   ): Promise<ContentEncoders> {
     const config = (await store.getMeta<EncodersConfig>(META.encoders)) ?? DEFAULT_ENCODERS;
-    return new ContentEncoders(store, config, mediaRoot, options.allowRemote ?? false);
+    return new ContentEncoders(store, config, mediaRoot, options.allowRemote ?? false, options.service);
+  }
+
+  /** The encode service (this instance's own is started on first use). */
+  get encodeService(): EncodeService {
+    if (!this.service) {
+      this.service = new EncodeService();
+      this.ownService = true;
+    }
+    return this.service;
+  }
+
+  /** The media limits every posted or stored picture and clip is held to. */
+  get limits(): MediaLimits {
+    return this.service?.limits ?? DEFAULT_MEDIA_LIMITS;
+  }
+
+  /** Whether modality `kind` is encoded in the encode service (built-in media encoders, no weights). */
+  offThread(kind: MediaKind): boolean {
+    const name = this.config[kind]?.name;
+    if (kind === 'text' || name === undefined) return false;
+    return ENCODERS[kind][name]?.needsWeights === false;
+  }
+
+  /** The service's reference to `kind`'s encoder, with the limits it must apply. */
+  private serviceRef(kind: MediaKind) {
+    const spec = this.config[kind]!;
+    const options = { ...(spec.options ?? {}) };
+    if (kind === 'image') options.maxPixels = this.limits.maxImagePixels;
+    return { kind, name: spec.name, options };
   }
 
   /** Modalities with an encoder. */
@@ -107,6 +158,10 @@ export class ContentEncoders {
 
   /** The built-in text encoder with the stored fit, fitting (and storing) one when none exists. */
   private async builtinText(spec: EncoderSpec, extraTexts: readonly string[]): Promise<BuiltinTextEncoder> {
+    // made once per instance (a changed fit in the store reloads the engine with new encoders);
+    // reading and decoding the stored state (megabytes) on every call blocked the event loop
+    const made = this.made.get('text');
+    if (made) return (await made) as BuiltinTextEncoder;
     const stored = await this.store.getMeta<SerializedTextState>(META.textState);
     if (stored) {
       return (await this.cached('text', async () =>
@@ -154,11 +209,33 @@ export class ContentEncoders {
     return r.ok[0] ? r.vectors.slice(0, enc.dims) : undefined;
   }
 
-  /** Encodes posted media bytes with the modality's item encoder. */
+  /**
+   * Encodes posted media bytes with the modality's item encoder. Media over the limits throw
+   * InvalidInputError naming `kind` (checked from the header before decoding where the format
+   * allows); a busy or timed-out encode service throws its 503 errors.
+   */
   async encodeBytes(
     kind: 'image' | 'audio',
     bytes: Uint8Array,
   ): Promise<{ vector?: Float32Array; error?: string }> {
+    if (!this.config[kind]) return { error: `no ${kind} encoder is configured` };
+    await checkMediaHeader(kind, bytes, this.limits);
+    if (this.offThread(kind)) {
+      const r = await this.encodeService.encode(
+        this.serviceRef(kind),
+        [{ id: 'query', bytes }],
+        `posted ${kind}`,
+      );
+      if (r.ok[0]) return { vector: r.vectors.slice(0, r.dims) };
+      const error = r.errors[0] ?? 'could not encode';
+      if (/the limit is/.test(error)) {
+        throw new InvalidInputError(
+          { file: 'request body', line: 0, field: kind },
+          error.replace(/^item query: /, ''),
+        );
+      }
+      return { error };
+    }
     const enc = await this.encoder(kind);
     if (!enc) return { error: `no ${kind} encoder is configured` };
     const r = await enc.encode([{ id: 'query', bytes }]);
@@ -180,6 +257,7 @@ export class ContentEncoders {
       out.status.get(id)![modality] = 'failed';
       out.failed.push({ id, modality, reason });
     };
+    const slicer = new TimeSlicer();
     for (const kind of this.kinds) {
       const inputs: EncoderInput[] = [];
       for (const it of items) {
@@ -213,6 +291,10 @@ export class ContentEncoders {
         else inputs.push({ id: it.id, path });
       }
       if (inputs.length === 0) continue;
+      if (kind !== 'text' && this.offThread(kind)) {
+        await this.encodeItemsOffThread(kind, inputs, out, fail);
+        continue;
+      }
       let enc: Encoder | undefined;
       try {
         enc = await this.encoder(
@@ -225,7 +307,9 @@ export class ContentEncoders {
       }
       if (!enc) continue;
       for (let start = 0; start < inputs.length; start += BATCH) {
-        const batch = inputs.slice(start, start + BATCH);
+        await slicer.pause();
+        const batch = await this.checkedBatch(kind, inputs.slice(start, start + BATCH), fail);
+        if (batch.length === 0) continue;
         const r = await enc.encode(batch);
         batch.forEach((x, b) => {
           if (!r.ok[b]) {
@@ -246,6 +330,61 @@ export class ContentEncoders {
     return out;
   }
 
+  /** Encodes one modality of a batch of items in the encode service (a 503 refusal fails the batch). */
+  private async encodeItemsOffThread(
+    kind: MediaKind,
+    inputs: EncoderInput[],
+    out: EncodedItems,
+    fail: (id: string, modality: MediaKind, reason: string) => void,
+  ): Promise<void> {
+    let r: Awaited<ReturnType<EncodeService['encode']>>;
+    try {
+      r = await this.encodeService.encode(this.serviceRef(kind), inputs, `${kind} of ${inputs.length} items`);
+    } catch (err) {
+      if (isServiceRefusal(err)) throw err;
+      for (const x of inputs) fail(x.id, kind, `no ${kind} encoder: ${describeError(err)}`);
+      return;
+    }
+    inputs.forEach((x, b) => {
+      if (!r.ok[b]) {
+        fail(x.id, kind, r.errors[b] ?? 'the encoder gave no reason');
+        return;
+      }
+      out.vectors.push({
+        item: x.id,
+        modality: kind,
+        encoder: r.id,
+        vector: r.vectors.slice(b * r.dims, (b + 1) * r.dims),
+      });
+      out.status.get(x.id)![kind] = 'present';
+      out.encoded[kind]++;
+    });
+  }
+
+  /**
+   * Media for a main-thread encoder (one with model weights), read and checked against the limits
+   * from their header; inputs over a limit fail and are left out.
+   */
+  private async checkedBatch(
+    kind: MediaKind,
+    batch: EncoderInput[],
+    fail: (id: string, modality: MediaKind, reason: string) => void,
+  ): Promise<EncoderInput[]> {
+    if (kind === 'text') return batch;
+    const kept: EncoderInput[] = [];
+    for (const x of batch) {
+      try {
+        const bytes = x.bytes ?? new Uint8Array(await readFile(x.path!));
+        await checkMediaHeader(kind, bytes, this.limits);
+        kept.push({ id: x.id, bytes, ...(x.path === undefined ? {} : { path: x.path }) });
+      } catch (err) {
+        const detail = err instanceof InvalidInputError ? err.detail : describeError(err);
+        fail(x.id, kind, `${x.path ?? `item ${x.id}`}: ${detail}`);
+      }
+    }
+    return kept;
+  }
+
   /** A summary for /v1/status: encoder name per modality. */
   describe(): Partial<Record<MediaKind, string>> {
     const out: Partial<Record<MediaKind, string>> = {};
@@ -254,6 +393,10 @@ export class ContentEncoders {
   }
 
   async dispose(): Promise<void> {
+    const service = this.ownService ? this.service : undefined;
+    this.service = undefined;
+    this.ownService = false;
+    await service?.dispose();
     const all = [...this.made.values()];
     this.made.clear();
     for (const p of all) {

@@ -31,7 +31,9 @@ import type {
   StoredItem,
   StoredUser,
 } from '../../store/types.js';
+import type { EncodeService } from '../content/encode-service.js';
 import { ContentEncoders, META } from '../content/encoders.js';
+import { TimeSlicer } from '../content/slices.js';
 import type { IndexOptions } from '../retrieval/index.js';
 import { CatalogState } from './catalog.js';
 import { ContentIndexes } from './content-index.js';
@@ -52,6 +54,8 @@ export interface EngineOptions {
   logAllImpressions?: boolean;
   index?: IndexOptions;
   allowRemote?: boolean;
+  /** Where media are decoded and encoded, with its limits (default: one per ContentEncoders). */
+  encodeService?: EncodeService;
   /** Called on engine events (metrics). */
   onEvent?: (e: EngineEvent) => void;
   /** Logger for non-fatal problems (default: stderr). */
@@ -156,6 +160,7 @@ export class Engine {
     catalog.addFeedback(await store.allFeedback(), 0);
     const content = await ContentEncoders.open(store, mediaRoot, {
       allowRemote: options.allowRemote ?? false,
+      ...(options.encodeService ? { service: options.encodeService } : {}),
     });
     const engine = new Engine(store, mediaRoot, catalog, content, options);
     const active = await store.activeModelVersion();
@@ -473,7 +478,11 @@ export class Engine {
       m[v.modality] = v.vector;
       byItem.set(v.item, m);
     }
-    for (const it of withStatus) this.install(it, byItem.get(it.id) ?? {});
+    const slicer = new TimeSlicer(); // a large batch is made servable in short slices
+    for (const it of withStatus) {
+      this.install(it, byItem.get(it.id) ?? {});
+      await slicer.pause();
+    }
     return { inserted: r.inserted, updated: r.updated, encoded: enc.encoded, failed: enc.failed };
   }
 

@@ -78,12 +78,27 @@ export class ChangeFollower {
           await this.drain();
         } while (this.again && !this.stopped);
       } catch (err) {
-        (this.o.log ?? ((l) => process.stderr.write(`${l}\n`)))(`change feed: ${describeError(err)}`);
+        this.report(err);
       } finally {
         this.running = undefined;
       }
     })();
     return this.running;
+  }
+
+  private lastLog = 0;
+  private quiet = 0;
+
+  /** Logs a failed poll, at most once per 10 s while the store stays unreachable. */
+  private report(err: unknown): void {
+    if (Date.now() - this.lastLog < 10_000) {
+      this.quiet++;
+      return;
+    }
+    const more = this.quiet > 0 ? ` (${this.quiet} more failures since the last message)` : '';
+    this.lastLog = Date.now();
+    this.quiet = 0;
+    (this.o.log ?? ((l) => process.stderr.write(`${l}\n`)))(`change feed: ${describeError(err)}${more}`);
   }
 
   /** Resolves once every change recorded before the call has been applied. */

@@ -3,7 +3,9 @@
  * The HTTP application (hono + @hono/zod-openapi): every route validated by its zod schemas (a
  * 400 names the field and what was expected), errors mapped in one place (./errors), API keys,
  * body limit, Prometheus metrics and request logs, the OpenAPI document at /openapi.json, the
- * Gorse-compatible /api/ subset, and the dashboard's static files with SPA fallback.
+ * Gorse-compatible /api/ subset, and the dashboard's static files with SPA fallback. Security
+ * headers on every response (./security), path encoding checked (./guards; the JSON depth is
+ * checked per route, after the key, in ./context).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -15,6 +17,7 @@ import { matchedRoutes } from 'hono/route';
 import { getPath } from 'hono/utils/url';
 import type { ServerContext } from './context.js';
 import { sendError, validationError } from './errors.js';
+import { decodePath } from './guards.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { gorseRoutes } from './routes/gorse.js';
 import { healthRoutes } from './routes/health.js';
@@ -22,6 +25,7 @@ import { itemRoutes } from './routes/items.js';
 import { modelRoutes } from './routes/models.js';
 import { recommendRoutes } from './routes/recommend.js';
 import { userRoutes } from './routes/users.js';
+import { securityHeaders } from './security.js';
 
 export interface AppOptions {
   /** Largest request body in bytes (default 10 MiB); larger gets 413. */
@@ -88,6 +92,7 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
   const { metrics, engine } = ctx;
   const logRequests = o.logRequests !== false;
 
+  app.use('*', securityHeaders());
   app.use('*', async (c, next) => {
     const t0 = performance.now();
     await next();
@@ -96,8 +101,7 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
     const seconds = (performance.now() - t0) / 1000;
     const r = routeOf(c);
     const method = c.req.method;
-    metrics.requests.inc({ method, route: r, status: String(c.res.status) });
-    metrics.latency.observe({ method, route: r }, seconds);
+    metrics.observeRequest(method, r, c.res.status, seconds);
     if (logRequests && (path.startsWith('/v1/') || path.startsWith('/api/')) && !path.includes('/health/')) {
       // a deletion (or a lookup of a deleted user) must not leave a fresh trace of the user
       const user = method === 'DELETE' || c.res.status === 404 ? undefined : userOf(c);
@@ -172,7 +176,7 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
       const path = c.req.path;
       if (API_PREFIXES.some((p) => path.startsWith(p))) return next();
       const index = join(web, 'index.html');
-      const rel = normalize(decodeURIComponent(path)).replace(/^([/\\])+/, '');
+      const rel = normalize(decodePath(path)).replace(/^([/\\])+/, '');
       const file = join(web, rel);
       const inside = file === web || file.startsWith(web + sep);
       const isFile =

@@ -5,17 +5,25 @@
  * route's middleware, and the route is marked as needing a key in the OpenAPI document).
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Bus } from '../../bus/types.js';
 import type { Engine } from '../engine/engine.js';
-import type { JobRunner } from '../train/jobs.js';
+import type { LiveRate } from '../engine/live-rate.js';
+import type { TrainJobs } from '../worker/jobs-api.js';
 import { type Access, type AuthKeys, requireKey } from './auth.js';
+import { jsonDepthGuard } from './guards.js';
 import type { ServerMetrics } from './metrics.js';
 import { ErrorBody } from './schemas.js';
 
 export interface ServerContext {
   engine: Engine;
-  jobs: JobRunner;
+  /** In-process (serve/train/jobs) or through the store's job queue (serve/worker/queue-jobs). */
+  jobs: TrainJobs;
   keys: AuthKeys;
   metrics: ServerMetrics;
+  /** The change bus (its health is part of readiness); absent in apps built without a server. */
+  bus?: Bus;
+  /** Feedback that arrived through this server's API in the last minute (the status feedback rate). */
+  liveFeedback?: LiveRate;
 }
 
 export type App = OpenAPIHono;
@@ -37,7 +45,8 @@ export function route<const R extends Parameters<typeof createRoute>[0]>(
 ) {
   return createRoute({
     ...r,
-    middleware: [requireKey(ctx.keys, access)] as const,
+    // the key first (an anonymous body is never read), then the JSON depth (before validation)
+    middleware: [requireKey(ctx.keys, access), jsonDepthGuard()] as const,
     ...(access === 'public' ? {} : { security: [{ ApiKey: [] }] }),
     responses: { ...errors, ...r.responses },
   });

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type ErrorCode, FusionrecError, InvalidInputError } from '../../errors.js';
+import { redactPaths } from './redact.js';
 
 export interface ErrorPayload {
   error: { code: string; message: string; field?: string };
@@ -20,11 +21,18 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   ALREADY_EXISTS: 409,
   NOT_FITTED: 409,
   MISMATCH: 409,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
-/** The status and body for anything thrown by a handler. */
+/** The status and body for anything thrown by a handler; messages never show server paths. */
 export function errorResponse(err: unknown): { status: ContentfulStatusCode; body: ErrorPayload } {
+  const r = rawErrorResponse(err);
+  r.body.error.message = redactPaths(r.body.error.message);
+  return r;
+}
+
+function rawErrorResponse(err: unknown): { status: ContentfulStatusCode; body: ErrorPayload } {
   if (err instanceof FusionrecError) {
     const status = STATUS[err.code] ?? 500;
     const body: ErrorPayload = { error: { code: err.code.toLowerCase(), message: err.message } };
@@ -46,8 +54,20 @@ export function errorResponse(err: unknown): { status: ContentfulStatusCode; bod
           ? 'payload_too_large'
           : status === 415
             ? 'unsupported_media_type'
-            : 'http_error';
+            : status === 400
+              ? 'invalid_input'
+              : status === 429
+                ? 'too_many_requests'
+                : status === 503
+                  ? 'unavailable'
+                  : 'http_error';
     return { status, body: { error: { code, message: err.message || String(status) } } };
+  }
+  if (err instanceof URIError) {
+    return {
+      status: 400,
+      body: { error: { code: 'invalid_input', message: 'expected valid percent-encoding (UTF-8)' } },
+    };
   }
   if (err instanceof SyntaxError) {
     return {

@@ -2,10 +2,32 @@
  * @module serve/http/metrics
  * Prometheus metrics of one server (its own prom-client registry, so several servers in one
  * process do not collide): request counts and a latency histogram per route, feedback events per
- * type, fold-in latency, the served model version, catalog size, and the process metrics.
+ * type, fold-in latency, the served model version, catalog size, and the process metrics. Every
+ * label value fed by requests is bounded (./labels): routes are patterns, methods and feedback
+ * types fall back to "other", so /metrics cannot grow without bound.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineEvent } from '../engine/engine.js';
+import { BoundedLabel, methodLabel } from './labels.js';
+
+/** Feedback types that always get their own series (common Gorse/fusionrec types). */
+export const COMMON_FEEDBACK_TYPES = [
+  'click',
+  'view',
+  'read',
+  'like',
+  'dislike',
+  'star',
+  'share',
+  'comment',
+  'rating',
+  'play',
+  'cart',
+  'purchase',
+] as const;
+
+/** How many other distinct feedback types get a series before the rest count as "other". */
+export const MAX_EXTRA_FEEDBACK_TYPES = 32;
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -15,9 +37,22 @@ export class ServerMetrics {
   readonly foldIn: Histogram;
   readonly modelVersion: Gauge<'model'>;
   readonly items: Gauge;
+  /** The feedback type label: known types, then the first few seen, then "other". */
+  readonly feedbackType: BoundedLabel;
 
-  constructor(options: { processMetrics?: boolean; items?: () => number } = {}) {
+  constructor(
+    options: {
+      processMetrics?: boolean;
+      items?: () => number;
+      /** Feedback types with a series of their own (positive rules', click and conversion types). */
+      feedbackTypes?: readonly string[];
+    } = {},
+  ) {
     const registers = [this.registry];
+    this.feedbackType = new BoundedLabel(
+      [...COMMON_FEEDBACK_TYPES, ...(options.feedbackTypes ?? [])],
+      MAX_EXTRA_FEEDBACK_TYPES,
+    );
     this.requests = new Counter({
       name: 'fusionrec_http_requests_total',
       help: 'HTTP requests by method, route and status',
@@ -63,9 +98,17 @@ export class ServerMetrics {
       collectDefaultMetrics({ register: this.registry, prefix: 'fusionrec_' });
   }
 
+  /** Counts one answered request (method and route bounded: the route is the matched pattern). */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const m = methodLabel(method);
+    this.requests.inc({ method: m, route, status: String(status) });
+    this.latency.observe({ method: m, route }, seconds);
+  }
+
   /** Updates the engine-side metrics from an engine event. */
   onEngineEvent(e: EngineEvent): void {
-    if (e.kind === 'feedback') for (const f of e.rows) this.feedback.inc({ type: f.type });
+    if (e.kind === 'feedback')
+      for (const f of e.rows) this.feedback.inc({ type: this.feedbackType.of(f.type) });
     else if (e.kind === 'fold-in') this.foldIn.observe(e.seconds);
     else {
       this.modelVersion.reset();

@@ -15,6 +15,14 @@ export const ErrorBody = z
   })
   .openapi('Error');
 
+/** Longest id (item, user), feedback type or category accepted. */
+export const MAX_ID_LENGTH = 256;
+const TOO_LONG = `expected at most ${MAX_ID_LENGTH} characters`;
+/** An id, feedback type or category: 1 to {@link MAX_ID_LENGTH} characters. */
+export const Id = z.string().min(1).max(MAX_ID_LENGTH, TOO_LONG);
+/** A list of categories or labels, each bounded like an id. */
+const Names = z.array(z.string().max(MAX_ID_LENGTH, TOO_LONG));
+
 const Attribute = z.union([z.string(), z.number(), z.boolean()]);
 const Timestamp = z
   .union([z.string(), z.number()])
@@ -25,13 +33,13 @@ const ModalityStatus = z.enum(['present', 'missing', 'failed']);
 /** An item as posted (upsert). */
 export const ItemInput = z
   .object({
-    id: z.string().min(1).openapi({ example: 'item-0042' }),
+    id: Id.openapi({ example: 'item-0042' }),
     text: z
       .record(z.string(), z.string())
       .optional()
       .openapi({ example: { title: 'Blue hour', description: '…' } }),
-    categories: z.array(z.string()).optional(),
-    labels: z.array(z.string()).optional(),
+    categories: Names.optional(),
+    labels: Names.optional(),
     attributes: z.record(z.string(), Attribute).optional(),
     image: z
       .string()
@@ -74,8 +82,8 @@ export const Item = z
 
 export const UserInput = z
   .object({
-    id: z.string().min(1),
-    labels: z.array(z.string()).optional(),
+    id: Id,
+    labels: Names.optional(),
     attributes: z.record(z.string(), Attribute).optional(),
     comment: z.string().optional(),
   })
@@ -93,9 +101,9 @@ export const User = z
 
 export const FeedbackInput = z
   .object({
-    user: z.string().min(1),
-    item: z.string().min(1),
-    type: z.string().min(1).openapi({ example: 'click' }),
+    user: Id,
+    item: Id,
+    type: Id.openapi({ example: 'click' }),
     value: z.number().finite().optional(),
     timestamp: Timestamp.optional(),
   })
@@ -156,7 +164,7 @@ export const Limit = z.coerce.number().int().min(0).max(1000).default(50);
 export const RecommendQuery = z.object({
   n: N,
   offset: Offset,
-  category: z.string().min(1).optional(),
+  category: Id.optional(),
   excludeSeen: Flag,
   explain: Flag,
   withItems: Flag,
@@ -164,12 +172,10 @@ export const RecommendQuery = z.object({
 
 export const SessionBody = z
   .object({
-    feedback: z.array(
-      z.object({ item: z.string().min(1), type: z.string().min(1).optional(), value: z.number().optional() }),
-    ),
+    feedback: z.array(z.object({ item: Id, type: Id.optional(), value: z.number().optional() })),
     n: z.number().int().min(1).max(1000).optional(),
     offset: z.number().int().min(0).optional(),
-    category: z.string().min(1).optional(),
+    category: Id.optional(),
     explain: z.boolean().optional(),
     withItems: z.boolean().optional(),
   })
@@ -179,7 +185,7 @@ export const SearchQuery = z.object({
   q: z.string().min(1),
   n: N,
   modality: z.enum(['any', 'text', 'image', 'audio']).default('any'),
-  category: z.string().min(1).optional(),
+  category: Id.optional(),
   withItems: Flag,
 });
 
@@ -190,7 +196,7 @@ export const SearchBody = z
     audio: z.string().min(1).optional().openapi({ description: 'base64 audio bytes' }),
     n: z.number().int().min(1).max(1000).optional(),
     modality: z.enum(['any', 'text', 'image', 'audio']).optional(),
-    category: z.string().min(1).optional(),
+    category: Id.optional(),
     withItems: z.boolean().optional(),
   })
   .openapi('SearchRequest');
@@ -215,7 +221,15 @@ export const TrainBody = z
     positive: z.array(z.string()).optional(),
     seed: z.number().int().optional(),
     refit: z.boolean().optional(),
-    activate: z.boolean().optional(),
+    /**
+     * When the new version goes live: true (when done), false (stored inactive), "if-better"
+     * (when its validation recall@20 beats the active version's). Default: the server's
+     * `--train-activate` policy, itself "never" unless set.
+     */
+    activate: z
+      .union([z.boolean(), z.enum(['never', 'always', 'if-better'])])
+      .optional()
+      .openapi({ example: 'if-better' }),
   })
   .openapi('TrainRequest');
 
@@ -226,6 +240,9 @@ export const Job = z
     status: z.enum(['queued', 'running', 'done', 'failed']),
     model: z.string(),
     params: z.record(z.string(), z.unknown()),
+    activate: z.enum(['never', 'always', 'if-better']),
+    activated: z.boolean().optional(),
+    activation: z.string().optional(),
     phase: z.string().optional(),
     epoch: z.number().int().optional(),
     maxEpochs: z.number().int().optional(),
@@ -262,14 +279,8 @@ export const Experiment = z
   .openapi('Experiment');
 
 export const IdParam = z.object({
-  id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'id', in: 'path' } }),
+  id: Id.openapi({ param: { name: 'id', in: 'path' } }),
 });
 export const UserIdParam = z.object({
-  userId: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: 'userId', in: 'path' } }),
+  userId: Id.openapi({ param: { name: 'userId', in: 'path' } }),
 });

@@ -56,6 +56,7 @@ export interface ImportOptions {
 
 export interface ImportSummary {
   items: number;
+  /** Distinct users: those of the users file and those the events name. */
   users: number;
   feedback: number;
   mediaRoot: string;
@@ -269,9 +270,11 @@ export async function importCatalog(
   await store.setMeta(META.positive, positive);
   if (config) await store.setMeta(META.encoders, config);
   if (textState) await store.setMeta(META.textState, textState);
+  const userIds = new Set(users.map((u) => u.id));
+  for (const f of feedback) userIds.add(f.user);
   return {
     items: stored.length,
-    users: users.length,
+    users: userIds.size,
     feedback: feedback.length,
     mediaRoot: dir,
     positive,

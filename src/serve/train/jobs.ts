@@ -2,15 +2,19 @@
  * @module serve/train/jobs
  * Background training for the server (`POST /v1/models/train`): jobs run one at a time, in a
  * worker thread with its own store connection when the store is a file (so requests keep being
- * served while it trains), in-process for in-memory stores. When a job finishes, the new version is
- * activated in the engine (an atomic snapshot swap) unless the request said `activate: false`.
+ * served while it trains), in-process for in-memory stores. A request is checked before it is
+ * queued (serve/train/validate: model, parameters, limits) and the queue is bounded (429 beyond
+ * it). When a job finishes, the new version is activated in the engine (an atomic snapshot swap)
+ * only as its activation policy says (serve/train/activation; default: stored inactive).
  */
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../errors.js';
-import { getModel } from '../../models/registry.js';
 import { siblingModule, startWorker } from '../../util/workers.js';
 import type { Engine } from '../engine/engine.js';
+import { type ActivationPolicy, decideActivation, policyOf } from './activation.js';
+import { TrainQueueFullError } from './queue-full.js';
 import { type TrainProgress, type TrainSpec, trainVersion } from './train.js';
+import { DEFAULT_TRAIN_LIMITS, type TrainLimits, validateTrainSpec } from './validate.js';
 
 export interface Job {
   id: string;
@@ -18,6 +22,12 @@ export interface Job {
   status: 'queued' | 'running' | 'done' | 'failed';
   model: string;
   params: Record<string, unknown>;
+  /** When the new version goes live (see serve/train/activation). */
+  activate: ActivationPolicy;
+  /** Whether the new version was activated, once the job is done. */
+  activated?: boolean;
+  /** Why it was or was not activated. */
+  activation?: string;
   phase?: string;
   epoch?: number;
   maxEpochs?: number;
@@ -32,6 +42,20 @@ export interface Job {
 
 type Outcome = { version: number; dataTime: number };
 
+/** A training request: the spec, with `activate` as a policy (true = always, false = never). */
+export type JobRequest = Omit<TrainSpec, 'activate'> & { activate?: boolean | ActivationPolicy };
+
+export interface JobRunnerOptions {
+  /** Train in a worker thread when the store is a file (default true). */
+  worker?: boolean;
+  /** Activation policy of requests that do not say (default 'never'). */
+  activate?: ActivationPolicy;
+  /** Jobs allowed to wait behind the running one (default 4); more are refused (429). */
+  maxQueue?: number;
+  /** Upper bounds on `dim` and `epochs`. */
+  limits?: Partial<TrainLimits>;
+}
+
 export class JobRunner {
   private readonly jobs = new Map<string, Job>();
   private chain: Promise<void> = Promise.resolve();
@@ -39,18 +63,27 @@ export class JobRunner {
 
   constructor(
     private readonly engine: Engine,
-    private readonly options: { worker?: boolean } = {},
+    private readonly options: JobRunnerOptions = {},
   ) {}
 
-  /** Queues a training job; throws InvalidArgumentError at once for an unknown model name. */
-  submit(spec: TrainSpec): Job {
-    getModel(spec.model);
+  /**
+   * Queues a training job. Throws at once, before anything is queued: InvalidArgumentError for an
+   * unknown or unservable model, bad parameters or sizes beyond the limits; TrainQueueFullError
+   * when the queue is full.
+   */
+  submit(request: JobRequest): Job {
+    const { activate, ...spec } = request;
+    validateTrainSpec(spec, { ...DEFAULT_TRAIN_LIMITS, ...this.options.limits });
+    const maxQueue = this.options.maxQueue ?? 4;
+    const pending = this.list().filter((j) => j.status === 'queued' || j.status === 'running').length;
+    if (pending > maxQueue) throw new TrainQueueFullError(pending, maxQueue);
     const job: Job = {
       id: randomUUID(),
       kind: 'train',
       status: 'queued',
       model: spec.model,
       params: spec.params ?? {},
+      activate: policyOf(activate, this.options.activate ?? 'never'),
       createdAt: new Date().toISOString(),
     };
     this.jobs.set(job.id, job);
@@ -90,7 +123,10 @@ export class JobRunner {
     try {
       const out = this.useWorker() ? await this.inWorker(job, spec) : await this.inProcess(job, spec);
       job.version = out.version;
-      if (spec.activate !== false) await this.engine.activate(out.version, { dataTime: out.dataTime });
+      const decision = await decideActivation(this.engine.store, job.activate, out.version);
+      if (decision.activate) await this.engine.activate(out.version, { dataTime: out.dataTime });
+      job.activated = decision.activate;
+      job.activation = decision.reason;
       job.status = 'done';
     } catch (err) {
       job.status = 'failed';

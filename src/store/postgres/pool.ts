@@ -7,7 +7,7 @@
  * connection. `pg` was chosen over postgres.js by bench/pg-clients.ts (see docs/ARCHITECTURE.md).
  */
 import { createRequire } from 'node:module';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, UnavailableError } from '../../errors.js';
 
 export interface QueryResult<R> {
   rows: R[];
@@ -45,7 +45,54 @@ const require = createRequire(import.meta.url);
 /** A new connection pool (no connection is made until the first query). */
 export function createPool(config: PoolConfig): Pool {
   const pg = require('pg') as { Pool: new (config: PoolConfig) => Pool };
-  return new pg.Pool(config);
+  return guarded(new pg.Pool(config));
+}
+
+/** Node socket errors and SQLSTATE classes that mean "the database cannot be reached now". */
+const UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)$/;
+const UNAVAILABLE_STATES = /^(08...|57P0[1-3]|53300)$/;
+
+/** Whether `err` says the database is unreachable or going away (not a problem with the query). */
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof UnavailableError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (UNREACHABLE.test(code) || UNAVAILABLE_STATES.test(code))) return true;
+  const msg = err instanceof Error ? err.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(msg);
+}
+
+function unavailable(err: unknown): unknown {
+  if (!isUnavailable(err) || err instanceof UnavailableError) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  return new UnavailableError(`the database is unavailable (${why}); nothing was written, retry later`, {
+    cause: err,
+  });
+}
+
+/** The pool with connection failures reported as UnavailableError (HTTP 503), on queries and checkouts. */
+function guarded(pool: Pool): Pool {
+  const listening = new WeakSet<object>();
+  const wrapClient = (c: PoolClient): PoolClient => {
+    // A checked-out connection that dies between queries emits 'error'; without a listener that
+    // would be an uncaught exception ending the process. Its next query rejects (as Unavailable).
+    if (!listening.has(c)) {
+      listening.add(c);
+      (c as unknown as { on(e: 'error', l: (err: Error) => void): unknown }).on('error', () => {});
+    }
+    return wrapped(c);
+  };
+  const wrapped = (c: PoolClient): PoolClient => ({
+    query: <R = Record<string, unknown>>(sql: string, params?: readonly unknown[]) =>
+      c.query<R>(sql, params).catch((err: unknown) => Promise.reject(unavailable(err))),
+    release: (err) => c.release(err),
+  });
+  return {
+    query: <R = Record<string, unknown>>(sql: string, params?: readonly unknown[]) =>
+      pool.query<R>(sql, params).catch((err: unknown) => Promise.reject(unavailable(err))),
+    connect: () => pool.connect().then(wrapClient, (err) => Promise.reject(unavailable(err))),
+    end: () => pool.end(),
+    on: (event, listener) => pool.on(event, listener),
+  };
 }
 
 /** What a store URL names. */

@@ -23,11 +23,14 @@ import type {
   ItemListOptions,
   ItemPatch,
   ItemVectorRecord,
+  JobRecord,
+  JobStatus,
   ListOptions,
   ModalityVectors,
   ModelIds,
   ModelVersion,
   ModelVersionDetail,
+  NewJob,
   NewModelVersion,
   ReportKind,
   ReportRecord,
@@ -49,6 +52,7 @@ import {
 } from './catalog.js';
 import * as changes from './changes.js';
 import * as ab from './experiments.js';
+import * as jobs from './jobs.js';
 import * as models from './models.js';
 import { createPool, inTransaction, type Pool, parsePostgresUrl, sqlState } from './pool.js';
 import {
@@ -551,6 +555,47 @@ export class PostgresStore implements Store {
 
   firstChangeSeq(): Promise<number> {
     return changes.firstChangeSeq(this.pool);
+  }
+
+  async enqueueJob(job: NewJob): Promise<JobRecord> {
+    return jobs.enqueueJob(this.pool, job);
+  }
+
+  async claimJob(
+    workerId: string,
+    kinds: readonly string[],
+    leaseSeconds: number,
+  ): Promise<JobRecord | undefined> {
+    return jobs.claimJob(this.pool, workerId, kinds, leaseSeconds);
+  }
+
+  async heartbeatJob(
+    id: number,
+    workerId: string,
+    leaseSeconds: number,
+    progress?: Record<string, unknown>,
+  ): Promise<boolean> {
+    return jobs.heartbeatJob(this.pool, id, workerId, leaseSeconds, progress);
+  }
+
+  async finishJob(
+    id: number,
+    workerId: string,
+    outcome: { status: 'done' | 'failed'; result?: Record<string, unknown>; error?: string },
+  ): Promise<boolean> {
+    return jobs.finishJob(this.pool, id, workerId, outcome);
+  }
+
+  async releaseJob(id: number, workerId: string): Promise<boolean> {
+    return jobs.releaseJob(this.pool, id, workerId);
+  }
+
+  async getJob(id: number): Promise<JobRecord | undefined> {
+    return jobs.getJob(this.pool, id);
+  }
+
+  async listJobs(options?: { limit?: number; status?: readonly JobStatus[] }): Promise<JobRecord[]> {
+    return jobs.listJobs(this.pool, options);
   }
 
   async logRequests(entries: readonly RequestLogEntry[]): Promise<void> {

@@ -11,7 +11,7 @@
  * strings, as in the SQLite store; `pos` columns (bigserial) keep insertion order for listings.
  */
 import { MismatchError } from '../../errors.js';
-import { inTransaction, type Pool } from './pool.js';
+import { inTransaction, type Pool, type Queryable } from './pool.js';
 
 interface Migration {
   version: number;
@@ -161,6 +161,32 @@ CREATE TABLE changes (
 CREATE INDEX changes_time ON changes (time);
 `,
   },
+  {
+    version: 2,
+    name: 'job queue',
+    sql: `
+CREATE TABLE jobs (
+  id bigserial PRIMARY KEY,
+  kind text NOT NULL,
+  params json NOT NULL,
+  status text NOT NULL,
+  dedupe_key text,
+  attempts integer NOT NULL DEFAULT 0,
+  max_attempts integer NOT NULL,
+  worker_id text,
+  lease_until float8,
+  progress json,
+  result json,
+  error text,
+  created_at text NOT NULL,
+  started_at text,
+  finished_at text
+);
+CREATE INDEX jobs_claim ON jobs (status, id);
+CREATE UNIQUE INDEX jobs_dedupe ON jobs (dedupe_key)
+  WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'running');
+`,
+  },
 ];
 
 /** The schema version this code writes. */
@@ -170,6 +196,22 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 export const LOCK_CLASS = 0x66720000;
 export const MIGRATE_LOCK = LOCK_CLASS + 1;
 export const CHANGES_LOCK = LOCK_CLASS + 2;
+
+/**
+ * The highest migration recorded in `schema` (0 when the schema or its `migrations` table does not
+ * exist), read without creating or changing anything (for `fusionrec migrate --check`).
+ */
+export async function recordedSchemaVersion(db: Queryable, schema: string): Promise<number> {
+  const { rows: found } = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+    `"${schema}".migrations`,
+  ]);
+  if (found[0]?.t == null) return 0;
+  // the name is checked to be a lower-case identifier (pool.ts), and quoted
+  const { rows } = await db.query<{ v: number | null }>(
+    `SELECT MAX(version) AS v FROM "${schema}".migrations`,
+  );
+  return rows[0]?.v ?? 0;
+}
 
 /**
  * Creates `schema` when missing and brings it to {@link SCHEMA_VERSION}; returns the migrations

@@ -17,11 +17,17 @@ export interface Statement {
   iterate(...params: unknown[]): IterableIterator<unknown>;
 }
 
+/** A function wrapped in a transaction: BEGIN (deferred) by default, `immediate` takes the write lock first. */
+export interface Transaction<A extends unknown[], R> {
+  (...args: A): R;
+  immediate(...args: A): R;
+}
+
 export interface Database {
   pragma(source: string, options?: { simple?: boolean }): unknown;
   exec(source: string): void;
   prepare(source: string): Statement;
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R>;
   close(): void;
   readonly inTransaction: boolean;
 }

@@ -153,10 +153,47 @@ CREATE TABLE changes (
 CREATE INDEX changes_time ON changes (time);
 `,
   },
+  {
+    version: 3,
+    name: 'job queue',
+    sql: `
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  params TEXT NOT NULL,
+  status TEXT NOT NULL,
+  dedupe_key TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  worker_id TEXT,
+  lease_until REAL,
+  progress TEXT,
+  result TEXT,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE INDEX jobs_claim ON jobs (status, id);
+CREATE UNIQUE INDEX jobs_dedupe ON jobs (dedupe_key)
+  WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'running');
+`,
+  },
 ];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * The highest migration recorded in `db` (0 for a database without a `migrations` table), read
+ * without creating or changing anything (for `fusionrec migrate --check`).
+ */
+export function recordedSchemaVersion(db: Database): number {
+  const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`).get();
+  if (table === undefined) return 0;
+  const row = db.prepare('SELECT MAX(version) AS v FROM migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
 
 /** Brings `db` to {@link SCHEMA_VERSION}; returns the migrations applied. */
 export function migrate(db: Database, location: string): number[] {

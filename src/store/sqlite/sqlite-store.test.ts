@@ -6,7 +6,7 @@ import { InvalidInputError, MismatchError, NotFoundError, NotSupportedError } fr
 import { openStore } from '../open.js';
 import type { Store, StoredItem } from '../types.js';
 import { openDatabase } from './driver.js';
-import { MIGRATIONS } from './schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const item = (id: string, extra: Partial<StoredItem> = {}): StoredItem => ({
@@ -263,7 +263,7 @@ describe('SqliteStore', () => {
     expect((await store.getItem('i1'))?.text.title).toBe('title of i1');
     const db = openDatabase(join(dir, 'x.db'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT MAX(version) AS v FROM migrations').get()).toEqual({ v: 2 });
+    expect(db.prepare('SELECT MAX(version) AS v FROM migrations').get()).toEqual({ v: SCHEMA_VERSION });
     db.exec(`INSERT INTO migrations (version, name, applied_at) VALUES (999, 'future', 'x')`);
     db.close();
     await store.close();

@@ -24,12 +24,15 @@ import type {
   ItemListOptions,
   ItemPatch,
   ItemVectorRecord,
+  JobRecord,
+  JobStatus,
   ListOptions,
   ModalityStatus,
   ModalityVectors,
   ModelIds,
   ModelVersion,
   ModelVersionDetail,
+  NewJob,
   NewModelVersion,
   ReportKind,
   ReportRecord,
@@ -44,6 +47,7 @@ import type {
 } from '../types.js';
 import { MAX_CHANGE_ROWS } from '../types.js';
 import { type Database, openDatabase, type Statement } from './driver.js';
+import { SqliteJobs } from './jobs.js';
 import { migrate } from './schema.js';
 
 interface ItemRow {
@@ -173,9 +177,12 @@ export class SqliteStore implements Store {
   private pendingLogs: RequestLogEntry[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The durable job queue (jobs.ts). */
+  private readonly jobs: SqliteJobs;
 
   private constructor(db: Database, url: string, dataDir: string | undefined) {
     this.db = db;
+    this.jobs = new SqliteJobs(db);
     this.url = url;
     this.dataDir = dataDir;
     const p = (sql: string) => db.prepare(sql);
@@ -980,6 +987,47 @@ export class SqliteStore implements Store {
 
   async pruneChanges(before: number): Promise<number> {
     return this.st.pruneChanges!.run(before).changes;
+  }
+
+  async enqueueJob(job: NewJob): Promise<JobRecord> {
+    return this.jobs.enqueue(job);
+  }
+
+  async claimJob(
+    workerId: string,
+    kinds: readonly string[],
+    leaseSeconds: number,
+  ): Promise<JobRecord | undefined> {
+    return this.jobs.claim(workerId, kinds, leaseSeconds);
+  }
+
+  async heartbeatJob(
+    id: number,
+    workerId: string,
+    leaseSeconds: number,
+    progress?: Record<string, unknown>,
+  ): Promise<boolean> {
+    return this.jobs.heartbeat(id, workerId, leaseSeconds, progress);
+  }
+
+  async finishJob(
+    id: number,
+    workerId: string,
+    outcome: { status: 'done' | 'failed'; result?: Record<string, unknown>; error?: string },
+  ): Promise<boolean> {
+    return this.jobs.finish(id, workerId, outcome);
+  }
+
+  async releaseJob(id: number, workerId: string): Promise<boolean> {
+    return this.jobs.release(id, workerId);
+  }
+
+  async getJob(id: number): Promise<JobRecord | undefined> {
+    return this.jobs.get(id);
+  }
+
+  async listJobs(options?: { limit?: number; status?: readonly JobStatus[] }): Promise<JobRecord[]> {
+    return this.jobs.list(options);
   }
 
   async logRequests(entries: readonly RequestLogEntry[]): Promise<void> {

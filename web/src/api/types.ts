@@ -16,6 +16,8 @@ export interface Item {
   audio?: string;
   timestamp?: number | string;
   hidden?: boolean;
+  /** Free attributes such as price or year. */
+  attributes?: Record<string, unknown>;
   modalities?: Partial<Record<string, ModalityState>>;
 }
 
@@ -125,6 +127,11 @@ export interface Job {
   maxEpochs?: number;
   version?: string | number;
   error?: string;
+  /** When the new version goes live: never, always, if-better. */
+  activate?: string;
+  /** Whether it was activated, and why (once done). */
+  activated?: boolean;
+  activation?: string;
   startedAt?: string;
   finishedAt?: string;
 }

@@ -8,7 +8,15 @@ import type { Job } from '../api/types.js';
 import { h } from '../dom.js';
 import { CHANGED } from './status-strip.js';
 
-const MODELS = ['bpr', 'lightgcn', 'vbpr', 'fusion', 'freedom', 'itemknn', 'mf-rating'];
+/** The models the server can serve (popularity and itemknn cannot). */
+const MODELS = ['bpr', 'lightgcn', 'vbpr', 'fusion', 'freedom', 'mf-rating'];
+
+/** The activation policies, as the select offers them (the server's default is "never"). */
+const POLICIES: [string, string][] = [
+  ['never', 'keep inactive (activate it yourself)'],
+  ['if-better', 'activate if it validates better'],
+  ['always', 'activate when done'],
+];
 
 export function trainForm(signal: AbortSignal): HTMLElement {
   const msg = h('p', { class: 'notice', 'aria-live': 'polite', 'data-testid': 'train-status' });
@@ -20,7 +28,8 @@ export function trainForm(signal: AbortSignal): HTMLElement {
       msg.textContent = `Job ${job.id}: ${job.status}${progress}`;
       if (job.status === 'failed') throw new Error(job.error ?? 'training failed');
       if (job.status === 'done') {
-        msg.textContent = `Trained ${job.model ?? ''} v${job.version ?? '?'}.`;
+        const live = job.activated ? 'now served' : 'not activated';
+        msg.textContent = `Trained ${job.model ?? ''} v${job.version ?? '?'}: ${live}${job.activation ? ` (${job.activation})` : ''}.`;
         window.dispatchEvent(new Event(CHANGED));
         window.dispatchEvent(new HashChangeEvent('hashchange'));
         return;
@@ -43,7 +52,7 @@ export function trainForm(signal: AbortSignal): HTMLElement {
           const r = await api.post<{ job: string | Job }>('/v1/models/train', {
             model: String(d.get('model') ?? '').trim(),
             ...(epochs > 0 ? { epochs } : {}),
-            activate: d.get('activate') === 'on',
+            activate: String(d.get('activate') ?? 'never'),
           });
           await follow(typeof r.job === 'string' ? r.job : r.job.id);
         } catch (e) {
@@ -69,9 +78,13 @@ export function trainForm(signal: AbortSignal): HTMLElement {
     h('label', null, 'Epochs', h('input', { name: 'epochs', type: 'number', min: 1, max: 1000, value: 30 })),
     h(
       'label',
-      { class: 'check' },
-      h('input', { name: 'activate', type: 'checkbox', checked: true }),
-      'activate when done',
+      null,
+      'Then',
+      h(
+        'select',
+        { name: 'activate' },
+        POLICIES.map(([value, text]) => h('option', { value }, text)),
+      ),
     ),
     submit,
   );

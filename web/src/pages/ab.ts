@@ -9,8 +9,9 @@ import type { ExperimentDetail, ExperimentSummary, ModelVersion } from '../api/t
 import { rateOverTime, rateWithInterval } from '../components/ab-charts.js';
 import { empty, fill } from '../components/state.js';
 import { h } from '../dom.js';
-import { dateTime, int, pct, pValue } from '../format.js';
+import { dateTime, int, pct } from '../format.js';
 import { href, type Page } from '../router.js';
+import { verdictSentence } from '../verdict.js';
 
 function listOf(r: unknown): ExperimentSummary[] {
   if (Array.isArray(r)) return r as ExperimentSummary[];
@@ -187,33 +188,6 @@ const BUCKETS: [number, string][] = [
   [3600, 'hour'],
   [86400, 'day'],
 ];
-
-/** The server's verdict as a sentence, and the style of its box. */
-export function verdictSentence(d: ExperimentDetail): { text: string; tone: 'sig' | 'open' | 'wait' } {
-  const s = d.significance;
-  const p = pValue(s?.pValue);
-  const control = s?.control ?? d.arms[0]?.name;
-  switch (s?.verdict) {
-    case 'significant':
-      return s.winner && s.winner === control
-        ? { text: `Control ${control} wins: its CTR is significantly higher (p = ${p}).`, tone: 'sig' }
-        : {
-            text: `Arm ${s.winner ?? '?'} wins: its CTR is significantly higher than control ${control}'s (p = ${p}).`,
-            tone: 'sig',
-          };
-    case 'not significant':
-      return { text: `No significant difference in CTR (p = ${p}).`, tone: 'open' };
-    case 'insufficient data':
-      if (d.arms.every((a) => a.impressions === 0))
-        return { text: 'No impressions yet: no verdict before lists are served to each arm.', tone: 'wait' };
-      return {
-        text: `Not enough data yet: every arm needs more impressions (p = ${p} so far).`,
-        tone: 'wait',
-      };
-    default:
-      return { text: s?.verdict ? `${s.verdict} (p = ${p})` : 'No verdict yet.', tone: 'wait' };
-  }
-}
 
 function verdict(d: ExperimentDetail): HTMLElement {
   const s = d.significance;

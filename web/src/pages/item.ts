@@ -1,7 +1,7 @@
 /**
  * @module web/pages/item
- * `#/item/{id}`: one item in full (image, sound, every text field, categories, labels,
- * modalities) and the items most similar to it.
+ * `#/item/{id}`: one item in full (image, sound, every text field, attributes such as price,
+ * categories, labels, modalities) and the items most similar to it.
  */
 import { api, mediaUrl } from '../api/client.js';
 import type { Item, ScoredItem } from '../api/types.js';
@@ -10,6 +10,20 @@ import { empty, fill } from '../components/state.js';
 import { h } from '../dom.js';
 import { dateTime, title } from '../format.js';
 import { href, type Page } from '../router.js';
+
+/** The item's attributes (price, year, …) as a definition list; null when it has none. */
+function attributeList(attributes: Item['attributes']): HTMLElement | null {
+  const entries = Object.entries(attributes ?? {}).filter(
+    ([, v]) => v !== null && v !== undefined && v !== '',
+  );
+  if (entries.length === 0) return null;
+  const show = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return h(
+    'dl',
+    { class: 'attributes', 'data-testid': 'item-attributes' },
+    entries.flatMap(([k, v]) => [h('dt', { class: 'field-name' }, k), h('dd', null, show(v))]),
+  );
+}
 
 function detail(item: Item): HTMLElement {
   const fields = Object.entries(item.text ?? {}).filter(([k, v]) => k !== 'title' && v);
@@ -29,6 +43,7 @@ function detail(item: Item): HTMLElement {
         item.hidden ? ' · hidden' : '',
       ),
       fields.map(([k, v]) => h('p', null, h('span', { class: 'field-name' }, k), ' ', v)),
+      attributeList(item.attributes),
       item.categories?.length
         ? h(
             'ul',

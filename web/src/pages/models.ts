@@ -180,7 +180,10 @@ export const modelsPage: Page = async (root, ctx) => {
     async () => {
       const { reports } = await api.get<{ reports: ReportSummary[] }>('/v1/reports', undefined, ctx.signal);
       if (reports.length === 0)
-        return empty('No reports yet.', 'Run `fusionrec experiment` (or the demo) to store one.');
+        return empty(
+          'No reports yet.',
+          'Store one with `fusionrec import-report --db <url> <file.json>` (e.g. `fusionrec experiment --json` output), or run the demo.',
+        );
       const chosenId = ctx.query.get('report') ?? reports[0]!.id;
       const chosen = reports.find((r) => r.id === chosenId) ?? reports[0]!;
       const version = ctx.query.get('version') ?? undefined;

@@ -34,17 +34,25 @@ function sourceLine(r: Recommendation): HTMLElement {
     { class: 'muted', 'data-testid': 'recs-source', 'data-source': r.source },
     'From ',
     h('strong', null, from),
-    r.arm
-      ? [
-          ' · A/B ',
-          h(
-            'a',
-            { href: href(`/ab/${encodeURIComponent(r.arm.experiment)}`) },
-            `experiment ${r.arm.experiment.length > 12 ? `${r.arm.experiment.slice(0, 8)}…` : r.arm.experiment}, arm ${r.arm.arm}`,
-          ),
-        ]
-      : null,
+    r.arm ? [' · A/B ', experimentLink(r.arm)] : null,
   );
+}
+
+/** A link to the experiment, named by its name once the server says it (ids are opaque). */
+function experimentLink(arm: { experiment: string; arm: string }): HTMLElement {
+  const id = arm.experiment;
+  const link = h(
+    'a',
+    { href: href(`/ab/${encodeURIComponent(id)}`), 'data-testid': 'recs-experiment' },
+    `experiment ${id.length > 12 ? `${id.slice(0, 8)}…` : id}, arm ${arm.arm}`,
+  );
+  void api
+    .get<{ name?: string }>(`/v1/experiments/${encodeURIComponent(id)}`)
+    .then((e) => {
+      if (e.name) link.textContent = `experiment ${e.name}, arm ${arm.arm}`;
+    })
+    .catch(() => {}); // the id stays: the link still leads there
+  return link;
 }
 
 function historyRow(f: FeedbackRow): HTMLElement {

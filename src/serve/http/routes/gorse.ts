@@ -12,6 +12,7 @@ import type { StoredFeedback, StoredItem, StoredUser } from '../../../store/type
 import { allowed } from '../auth.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { isoOf, secondsOf } from '../convert.js';
+import { Id, MAX_ID_LENGTH } from '../schemas.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -21,9 +22,9 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 const Labels = z.union([z.array(z.string()), z.record(z.string(), z.unknown()), z.null()]).optional();
 const GorseItem = z
   .object({
-    ItemId: z.string().min(1),
+    ItemId: Id,
     IsHidden: z.boolean().optional(),
-    Categories: z.array(z.string()).nullable().optional(),
+    Categories: z.array(z.string().max(MAX_ID_LENGTH)).nullable().optional(),
     Timestamp: z.union([z.string(), z.number()]).optional(),
     Labels,
     Comment: z.string().optional(),
@@ -31,7 +32,7 @@ const GorseItem = z
   .openapi('GorseItem');
 const GorseUser = z
   .object({
-    UserId: z.string().min(1),
+    UserId: Id,
     Labels,
     Subscribe: z.array(z.string()).nullable().optional(),
     Comment: z.string().optional(),
@@ -39,9 +40,9 @@ const GorseUser = z
   .openapi('GorseUser');
 const GorseFeedback = z
   .object({
-    FeedbackType: z.string().min(1),
-    UserId: z.string().min(1),
-    ItemId: z.string().min(1),
+    FeedbackType: Id,
+    UserId: Id,
+    ItemId: Id,
     Timestamp: z.union([z.string(), z.number()]).optional(),
     Value: z.number().optional(),
     Comment: z.string().optional(),
@@ -144,12 +145,13 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
         } catch (err) {
           error = err instanceof Error ? err.message : String(err);
         }
+        const cache = ctx.bus?.health() ?? { connected: true, error: null };
         const body = {
           Ready: error === null,
           DataStoreConnected: error === null,
-          CacheStoreConnected: error === null,
+          CacheStoreConnected: cache.connected,
           DataStoreError: error,
-          CacheStoreError: error,
+          CacheStoreError: cache.error,
         };
         return error === null ? c.json(body, 200) : c.json(body, 503);
       },
@@ -344,7 +346,7 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
       .optional()
       .openapi({ description: 'delay of the written-back timestamps, e.g. 10m, 1h30m' }),
   };
-  const RecommendQuery = Page.extend({ category: z.string().min(1).optional(), ...WriteBack });
+  const RecommendQuery = Page.extend({ category: Id.optional(), ...WriteBack });
   type RecQuery = { n: number; offset: number; category?: string | undefined } & {
     'write-back-type'?: string | undefined;
     'write-back-delay'?: string | undefined;

@@ -4,6 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { type App, route, type ServerContext } from '../context.js';
+import { redactPaths } from '../redact.js';
 import { ModelRef } from '../schemas.js';
 
 export function healthRoutes(app: App, ctx: ServerContext): void {
@@ -27,6 +28,7 @@ export function healthRoutes(app: App, ctx: ServerContext): void {
   const Ready = z.object({
     status: z.enum(['ok', 'not ready']),
     store: z.boolean(),
+    bus: z.object({ url: z.string(), connected: z.boolean(), error: z.string().optional() }),
     model: ModelRef,
     modelError: z.string().optional(),
   });
@@ -49,11 +51,18 @@ export function healthRoutes(app: App, ctx: ServerContext): void {
         store = false;
       }
       const snap = engine.active;
+      const bus = ctx.bus?.health() ?? { connected: true, error: null };
       const body = {
         status: store ? ('ok' as const) : ('not ready' as const),
         store,
+        // a bus outage degrades cross-server latency (followers poll), not correctness: still ready
+        bus: {
+          url: ctx.bus?.url ?? 'local',
+          connected: bus.connected,
+          ...(bus.error ? { error: bus.error } : {}),
+        },
         model: snap ? { name: snap.name, version: snap.version } : null,
-        ...(engine.modelError ? { modelError: engine.modelError } : {}),
+        ...(engine.modelError ? { modelError: redactPaths(engine.modelError) } : {}),
       };
       return store ? c.json(body, 200) : c.json(body, 503);
     },
@@ -83,15 +92,18 @@ export function healthRoutes(app: App, ctx: ServerContext): void {
       method: 'get',
       path: '/v1/status',
       tags: ['health'],
-      summary: 'Model, catalog size, feedback rate, index, auth',
+      summary: 'Model, catalog size, live feedback rate (posted in the last minute), index, auth',
       responses: { 200: { description: 'status', content: { 'application/json': { schema: Status } } } },
     }),
     async (c) => {
       const s = await engine.status();
-      const jobs = ctx.jobs.list();
+      const jobs = await ctx.jobs.list();
       return c.json(
         {
           ...s,
+          ...(s.modelError ? { modelError: redactPaths(s.modelError) } : {}),
+          // live traffic only: feedback posted to this server in the last 60 s, not imported history
+          ...(ctx.liveFeedback ? { feedbackPerMinute: ctx.liveFeedback.perMinute() } : {}),
           auth: {
             writeKeyRequired: ctx.keys.apiKey !== undefined,
             readKeyRequired: ctx.keys.readKey !== undefined,

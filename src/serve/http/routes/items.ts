@@ -7,10 +7,16 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../../errors.js';
-import { mediaContentType, resolveMediaPath } from '../../../store/media.js';
+import {
+  checkUploadBytes,
+  mediaContentType,
+  removeReplacedUpload,
+  resolveMediaPath,
+} from '../../../store/media.js';
 import type { ItemPatch } from '../../../store/types.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { itemFromInput, itemJson, secondsOf, withItems } from '../convert.js';
+import { redactPaths } from '../redact.js';
 import {
   Flag,
   flag,
@@ -23,6 +29,7 @@ import {
   Offset,
   ScoredItems,
 } from '../schemas.js';
+import { mediaHeaders } from '../security.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -64,7 +71,9 @@ export function itemRoutes(app: App, ctx: ServerContext): void {
       const body = c.req.valid('json');
       const now = Date.now() / 1000;
       const r = await engine.upsertItems(body.map((x, k) => itemFromInput(x, k, now)));
-      return c.json(r, 200);
+      // encoder failure reasons name files: as media references, never as server paths
+      const failed = r.failed.map((f) => ({ ...f, reason: redactPaths(f.reason, engine.mediaRoot) }));
+      return c.json({ ...r, failed }, 200);
     },
   );
 
@@ -188,7 +197,10 @@ export function itemRoutes(app: App, ctx: ServerContext): void {
       const path = await resolveMediaPath(engine.mediaRoot, ref);
       if (!path) throw new NotFoundError(`the ${kind} of item "${id}" is not a file inside the media root`);
       const stream = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream;
-      return c.body(stream, 200, { 'Content-Type': mediaContentType(path), 'Cache-Control': 'max-age=3600' });
+      return c.body(stream, 200, {
+        ...mediaHeaders(mediaContentType(path)),
+        'Cache-Control': 'max-age=3600',
+      });
     },
   );
 
@@ -210,7 +222,11 @@ export function itemRoutes(app: App, ctx: ServerContext): void {
     async (c) => {
       const { id, kind } = c.req.valid('param');
       const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const it = await engine.putMedia(id, kind, bytes, c.req.header('content-type') ?? '');
+      const contentType = c.req.header('content-type') ?? '';
+      checkUploadBytes(kind, bytes, contentType); // a picture or sound by its magic number, never SVG/text
+      const previous = (await store.getItem(id))?.[kind];
+      const it = await engine.putMedia(id, kind, bytes, contentType);
+      await removeReplacedUpload(engine.mediaRoot, previous, it[kind]); // e.g. .png replaced by .jpg
       return c.json(itemJson(it), 200);
     },
   );

@@ -5,7 +5,8 @@
 import { z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../../errors.js';
 import { type App, route, type ServerContext } from '../context.js';
-import { Job, ModelVersion, ReportKind, ReportSummary, TrainBody } from '../schemas.js';
+import { redactPaths } from '../redact.js';
+import { ErrorBody, Job, ModelVersion, ReportKind, ReportSummary, TrainBody } from '../schemas.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -31,6 +32,11 @@ const ReportParam = z.object({
     .min(1)
     .openapi({ param: { name: 'id', in: 'path' } }),
 });
+
+/** A job as answered: its failure reason without server paths. */
+function shown<J extends { error?: string | undefined }>(j: J): J {
+  return j.error === undefined ? j : { ...j, error: redactPaths(j.error) };
+}
 
 export function modelRoutes(app: App, ctx: ServerContext): void {
   const { engine, jobs } = ctx;
@@ -72,13 +78,16 @@ export function modelRoutes(app: App, ctx: ServerContext): void {
       path: '/v1/models/train',
       tags: ['models'],
       summary:
-        'Train a model in the background on the stored feedback; the new version is swapped in when done',
+        'Train a model in the background on the stored feedback; the request is checked first (400), the new version is activated only as `activate` says',
       request: { body: { content: { 'application/json': { schema: TrainBody } }, required: true } },
-      responses: { 202: json(z.object({ job: z.string() }), 'queued') },
+      responses: {
+        202: json(z.object({ job: z.string() }), 'queued'),
+        429: json(ErrorBody, 'too many training jobs queued'),
+      },
     }),
     async (c) => {
       const b = c.req.valid('json');
-      const job = jobs.submit({
+      const job = await jobs.submit({
         model: b.model,
         ...(b.params ? { params: b.params } : {}),
         ...(b.epochs !== undefined ? { epochs: b.epochs } : {}),
@@ -103,9 +112,9 @@ export function modelRoutes(app: App, ctx: ServerContext): void {
     }),
     async (c) => {
       const { job } = c.req.valid('param');
-      const j = jobs.get(job);
+      const j = await jobs.get(job);
       if (!j) throw new NotFoundError(`unknown job "${job}"`);
-      return c.json(j, 200);
+      return c.json(shown(j), 200);
     },
   );
 
@@ -117,7 +126,7 @@ export function modelRoutes(app: App, ctx: ServerContext): void {
       summary: 'Training jobs since start-up',
       responses: { 200: json(z.object({ jobs: z.array(Job) }), 'jobs') },
     }),
-    async (c) => c.json({ jobs: jobs.list() }, 200),
+    async (c) => c.json({ jobs: (await jobs.list()).map(shown) }, 200),
   );
 
   app.openapi(

@@ -7,7 +7,7 @@ import { NotFoundError } from '../../../errors.js';
 import type { StoredFeedback } from '../../../store/types.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { isoOf, itemJson, secondsOf, userFromInput } from '../convert.js';
-import { FeedbackInput, IdParam, Item, Limit, Offset, User, UserInput } from '../schemas.js';
+import { FeedbackInput, Id, IdParam, Item, Limit, Offset, User, UserInput } from '../schemas.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -92,7 +92,7 @@ export function userRoutes(app: App, ctx: ServerContext): void {
       request: {
         params: IdParam,
         query: z.object({
-          type: z.string().min(1).optional(),
+          type: Id.optional(),
           limit: z.coerce.number().int().min(1).max(10000).default(100),
         }),
       },
