@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/testing/run-cli.js';
 import { generateDemo } from '../../src/demo/generate.js';
+import { ensureWebBuild } from '../e2e/web-build.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const cli = (...args: string[]) => runCli(args, 120_000);
@@ -135,40 +136,38 @@ describe('inspect', () => {
 });
 
 describe('the dashboard', () => {
-  it.skipIf(!existsSync(join(ROOT, 'dist', 'web', 'index.html')))(
-    'is served at / when the server starts in another directory',
-    async () => {
-      const proc = spawn(
-        process.execPath,
-        [join(ROOT, 'bin', 'fusionrec.mjs'), 'serve', '--db', `sqlite://${db}`, '--port', '0'],
-        { cwd: dir, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      try {
-        let out = '';
-        const url = await new Promise<string>((res, rej) => {
-          const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}`)), 60_000);
-          const check = (d: Buffer) => {
-            out += d;
-            const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-            if (m) {
-              clearTimeout(timer);
-              res(m[1]!);
-            }
-          };
-          proc.stdout!.on('data', check);
-          proc.stderr!.on('data', (d) => (out += d));
-          proc.once('exit', (code) => rej(new Error(`server exited with ${code}:\n${out}`)));
-        });
-        const index = await fetch(`${url}/`);
-        expect(index.status).toBe(200);
-        expect(index.headers.get('content-type')).toContain('text/html');
-      } finally {
-        await new Promise<void>((res) => {
-          if (proc.exitCode !== null) return res();
-          proc.once('exit', () => res());
-          proc.kill('SIGTERM');
-        });
-      }
-    },
-  );
+  it('is served at / when the server starts in another directory', async () => {
+    await ensureWebBuild();
+    const proc = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'fusionrec.mjs'), 'serve', '--db', `sqlite://${db}`, '--port', '0'],
+      { cwd: dir, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let out = '';
+      const url = await new Promise<string>((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}`)), 60_000);
+        const check = (d: Buffer) => {
+          out += d;
+          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            res(m[1]!);
+          }
+        };
+        proc.stdout!.on('data', check);
+        proc.stderr!.on('data', (d) => (out += d));
+        proc.once('exit', (code) => rej(new Error(`server exited with ${code}:\n${out}`)));
+      });
+      const index = await fetch(`${url}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toContain('text/html');
+    } finally {
+      await new Promise<void>((res) => {
+        if (proc.exitCode !== null) return res();
+        proc.once('exit', () => res());
+        proc.kill('SIGTERM');
+      });
+    }
+  });
 });

@@ -4,7 +4,7 @@
  * otherwise runs `vite build --config web/vite.config.ts` in a child process.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -23,9 +23,39 @@ function newest(dir: string): number {
   return t;
 }
 
+/**
+ * Builds the dashboard when needed. Test files run in parallel processes, so the build holds a
+ * lock directory (mkdir is atomic): a second caller waits for the first build instead of running
+ * vite into the same folder at the same time.
+ */
 export async function ensureWebBuild(): Promise<string> {
   const index = join(WEB_DIST, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return WEB_DIST;
+  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'));
+  if (fresh()) return WEB_DIST;
+  const lock = join(ROOT, 'dist', '.web-build.lock');
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // a lock older than the build's own timeout was left by a killed run
+      if (waited > 150_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 200));
+      if (fresh()) return WEB_DIST;
+    }
+  }
+  try {
+    if (fresh()) return WEB_DIST;
+    await build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+  if (!existsSync(index)) throw new Error(`vite build did not write ${index}`);
+  return WEB_DIST;
+}
+
+async function build(): Promise<void> {
   await run(
     process.execPath,
     [
@@ -41,6 +71,4 @@ export async function ensureWebBuild(): Promise<string> {
       timeout: 120_000,
     },
   );
-  if (!existsSync(index)) throw new Error(`vite build did not write ${index}`);
-  return WEB_DIST;
 }
