@@ -12,6 +12,7 @@ import { registerImport } from './commands/import.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
+import { registerStreamSend } from './commands/stream-send.js';
 import { registerTrain } from './commands/train.js';
 import { registerTune } from './commands/tune.js';
 import { registerWorker } from './commands/worker.js';
@@ -30,6 +31,7 @@ registerImport(program);
 registerTrain(program);
 registerServe(program);
 registerWorker(program);
+registerStreamSend(program);
 registerAb(program);
 registerMigrate(program);
 

@@ -14,6 +14,7 @@ import { serve } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { notifyingStore, openBus } from '../bus/open.js';
 import type { Bus } from '../bus/types.js';
+import { RedisUserVectors } from '../cache/redis-user-vectors.js';
 import { describeError, InvalidInputError } from '../errors.js';
 import { jsonObject, parseJson } from '../io/fields.js';
 import { openStore } from '../store/open.js';
@@ -27,6 +28,7 @@ import { type AppOptions, createApp } from './http/app.js';
 import { ServerMetrics } from './http/metrics.js';
 import { listenError } from './listen-error.js';
 import { requireExistingStore } from './store-file.js';
+import { StreamLagReader } from './stream/lag.js';
 import type { ActivationPolicy } from './train/activation.js';
 import { JobRunner } from './train/jobs.js';
 import { defaultWebRoot } from './web-root.js';
@@ -111,6 +113,9 @@ export interface RunningServer {
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
+/** How long `close()` lets requests in flight finish before it cuts their connections. */
+export const DRAIN_MS = 10_000;
+
 /**
  * JSON routes need `Content-Type: application/json`; clients that omit it (curl -d sends
  * x-www-form-urlencoded) get it set, except on media uploads whose type matters.
@@ -165,11 +170,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   requireExistingStore(o.db, o.create);
   const liveFeedback = new LiveRate();
   const bus = await openBus(o.cache);
+  // with a Redis cache, folded-in user vectors live there (the cache half of the store split)
+  const userVectors = bus.url === 'local' || !o.cache ? undefined : new RedisUserVectors(o.cache);
   let store: Store;
   try {
     store = notifyingStore(await openStore(o.db), bus);
   } catch (err) {
     await bus.close();
+    await userVectors?.close();
     throw err;
   }
   let metrics: ServerMetrics | undefined;
@@ -185,14 +193,24 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         if (e.kind === 'feedback') liveFeedback.add(e.rows.length);
       },
       encodeService: encoding,
+      userVectors,
     });
   } catch (err) {
     await store.close();
     await bus.close();
+    await userVectors?.close();
     throw err;
   }
+  // with a Redis cache, the ingestion stream's lag is read from it (`fusionrec worker --stream`)
+  const streamLag = bus.url === 'local' || !o.cache ? undefined : new StreamLagReader(o.cache);
   metrics = new ServerMetrics({
     ...(o.processMetrics === undefined ? {} : { processMetrics: o.processMetrics }),
+    ...(streamLag
+      ? {
+          streamLag: async () =>
+            (await streamLag.read()) ?? (streamLag.lastError ? undefined : { events: 0, seconds: 0 }),
+        }
+      : {}),
     items: () => engine.catalog.live,
     feedbackTypes: [
       ...(o.positive ?? []).map((r) => r.split(/[<>=]/)[0]!.trim()),
@@ -205,7 +223,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const jobs = trainJobs(o, engine, bus);
   const keys = { apiKey: o.apiKey || undefined, readKey: o.readKey || undefined };
   const app = createApp(
-    { engine, jobs, keys, metrics, bus, liveFeedback },
+    { engine, jobs, keys, metrics, bus, liveFeedback, ...(streamLag ? { streamLag } : {}) },
     { ...o, webRoot: o.webRoot ?? defaultWebRoot() },
   );
   if (o.experimentsFile) await loadExperiments(o.experimentsFile, engine, log);
@@ -233,6 +251,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     await encoding.dispose();
     await store.close();
     await bus.close();
+    await streamLag?.close();
+    await userVectors?.close();
     throw listenError(err, o.port ?? 8087, o.host ?? '127.0.0.1');
   }
   const { port } = server.address() as AddressInfo;
@@ -259,9 +279,18 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     metrics,
     close() {
       closing ??= (async () => {
+        // stop accepting; requests in flight finish (for at most DRAIN_MS) while idle keep-alive
+        // sockets are closed as they become idle; the stores below flush what is buffered
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          const http = server as unknown as { closeIdleConnections?(): void; closeAllConnections?(): void };
+          const idle = setInterval(() => http.closeIdleConnections?.(), 50);
+          const cut = setTimeout(() => http.closeAllConnections?.(), DRAIN_MS);
+          server.close(() => {
+            clearInterval(idle);
+            clearTimeout(cut);
+            resolve();
+          });
+          http.closeIdleConnections?.();
         });
         await follower.stop();
         try {
@@ -273,6 +302,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         await encoding.dispose();
         await store.close();
         await bus.close();
+        await streamLag?.close();
+        await userVectors?.close();
       })();
       return closing;
     },

@@ -12,6 +12,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../errors.js';
 import { jobQueueContract } from './job-contract.js';
+import { streamEventContract } from './stream-event-contract.js';
 import {
   type ChangeKind,
   type ChangeRecord,
@@ -105,6 +106,7 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
     };
 
     jobQueueContract(() => h);
+    streamEventContract(() => h);
 
     describe('items', () => {
       it('upserts items all-or-nothing and counts inserts and updates', async () => {
@@ -257,9 +259,60 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
         ).rejects.toThrow(InvalidInputError);
         expect(await store.counts()).toEqual({ items: 0, users: 0, feedback: 0 });
         expect(await store.vectorModalities()).toEqual([]);
-        expect(await store.importAll(batch)).toEqual({ items: 2, users: 1, feedback: 2 });
+        expect(await store.importAll(batch)).toEqual({
+          items: 2,
+          users: 1,
+          feedback: 2,
+          feedbackExisting: 0,
+          feedbackRemoved: 0,
+        });
         expect(await store.counts()).toEqual({ items: 2, users: 2, feedback: 2 });
         expect((await store.getUser('u1'))?.labels).toEqual(['x']);
+        expect(await store.allFeedback()).toEqual(batch.feedback);
+      });
+
+      it('re-imports without doubling feedback, and replaces it when asked (issue 12)', async () => {
+        const rated = (user: string, value: number, timestamp: number): StoredFeedback => ({
+          ...fb(user, 'i1', timestamp, 'rating'),
+          value,
+        });
+        const twice = fb('u1', 'i2', 5); // the file itself holds this event twice: both are kept
+        const batch = {
+          items: [item('i1'), item('i2')],
+          vectors: [],
+          users: [{ id: 'u1', labels: [], attributes: {} }],
+          feedback: [fb('u1', 'i1', 1), twice, twice, rated('u2', 4, 1), fb('u1', 'i1', 1, 'like')],
+        };
+        const first = await store.importAll(batch);
+        expect(first).toMatchObject({ feedback: 5, feedbackExisting: 0, feedbackRemoved: 0 });
+        const again = await store.importAll(batch);
+        expect(again).toEqual({ items: 2, users: 1, feedback: 0, feedbackExisting: 5, feedbackRemoved: 0 });
+        expect((await store.counts()).feedback).toBe(5);
+        expect(await store.allFeedback()).toEqual(batch.feedback);
+        // one field differs (value, timestamp, type, user): a new event; a third copy: new too
+        const more = [rated('u2', 5, 1), rated('u2', 4, 2), fb('u1', 'i1', 1, 'view'), fb('u3', 'i1', 1)];
+        const grown = await store.importAll({ ...batch, feedback: [...batch.feedback, twice, ...more] });
+        expect(grown).toMatchObject({ feedback: 5, feedbackExisting: 5 });
+        expect((await store.counts()).feedback).toBe(10);
+        // feedback posted live between imports stays; identical live events count as stored
+        await store.insertFeedback([fb('u1', 'i2', 99)]);
+        expect(await store.importAll({ ...batch, feedback: [fb('u1', 'i2', 99)] })).toMatchObject({
+          feedback: 0,
+          feedbackExisting: 1,
+        });
+        // a failed import writes nothing, the deletion of replaceFeedback included
+        await expect(
+          store.importAll({ ...batch, feedback: [fb('u1', 'zz')] }, { replaceFeedback: true }),
+        ).rejects.toThrow(NotFoundError);
+        expect((await store.counts()).feedback).toBe(11);
+        const replaced = await store.importAll(batch, { replaceFeedback: true });
+        expect(replaced).toEqual({
+          items: 2,
+          users: 1,
+          feedback: 5,
+          feedbackExisting: 0,
+          feedbackRemoved: 11,
+        });
         expect(await store.allFeedback()).toEqual(batch.feedback);
       });
 

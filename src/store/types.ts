@@ -49,6 +49,26 @@ export interface UserSummary extends StoredUser {
   feedbackCount: number;
 }
 
+/** Options of {@link Store.importAll}. */
+export interface ImportAllOptions {
+  /** Delete every stored feedback row and store the batch's events instead (default: add the new ones). */
+  replaceFeedback?: boolean;
+}
+
+/** What {@link Store.importAll} wrote. */
+export interface ImportAllResult {
+  /** Items upserted. */
+  items: number;
+  /** Users upserted (users that only events name are created too, and not counted here). */
+  users: number;
+  /** Feedback events inserted (new). */
+  feedback: number;
+  /** Feedback events of the batch already stored, not inserted again (0 with replaceFeedback). */
+  feedbackExisting: number;
+  /** Stored feedback rows deleted by replaceFeedback (0 without). */
+  feedbackRemoved: number;
+}
+
 /** One feedback event. */
 export interface StoredFeedback {
   user: string;
@@ -300,6 +320,20 @@ export interface JobRecord {
 /** The default of {@link NewJob.maxAttempts}. */
 export const DEFAULT_JOB_ATTEMPTS = 2;
 
+/**
+ * Options of the writes a stream event can ask for ({@link Store.insertFeedback}, upsertItems,
+ * deleteItem, deleteUser).
+ */
+export interface EventWriteOptions {
+  /**
+   * The producer's id of the event behind this write (1 to 256 characters): recorded in
+   * `stream_events` in the same transaction as the write. When it is already recorded the write
+   * does nothing (zero counts, no change row, no NotFoundError), so a redelivered event writes
+   * nothing; when the write fails, the id is not recorded either.
+   */
+  eventId?: string;
+}
+
 export interface StoreCounts {
   items: number;
   users: number;
@@ -328,6 +362,7 @@ export interface Store {
   upsertItems(
     items: readonly StoredItem[],
     vectors?: readonly ItemVectorRecord[],
+    options?: EventWriteOptions,
   ): Promise<{ inserted: number; updated: number }>;
   getItem(id: string): Promise<StoredItem | undefined>;
   getItems(ids: readonly string[]): Promise<Map<string, StoredItem>>;
@@ -337,18 +372,25 @@ export interface Store {
   /** Applies a patch; throws NotFoundError for an unknown id. */
   patchItem(id: string, patch: ItemPatch): Promise<StoredItem>;
   /** Deletes an item with its feedback and vectors; throws NotFoundError for an unknown id. */
-  deleteItem(id: string): Promise<void>;
+  deleteItem(id: string, options?: EventWriteOptions): Promise<void>;
 
   /**
    * Writes a whole catalog import (items with vectors, users, feedback) in one transaction;
    * feedback on items neither in the batch nor stored throws NotFoundError and writes nothing.
+   * Items and users are upserted; an event identical to one stored before the import (same user,
+   * item, type, value and timestamp) is not inserted again (store/feedback-import: the k-th copy
+   * in the batch is inserted only when fewer than k copies were stored), so a re-import adds
+   * nothing. `replaceFeedback` deletes every stored feedback row first (same transaction).
    */
-  importAll(batch: {
-    items: readonly StoredItem[];
-    vectors: readonly ItemVectorRecord[];
-    users: readonly StoredUser[];
-    feedback: readonly StoredFeedback[];
-  }): Promise<{ items: number; users: number; feedback: number }>;
+  importAll(
+    batch: {
+      items: readonly StoredItem[];
+      vectors: readonly ItemVectorRecord[];
+      users: readonly StoredUser[];
+      feedback: readonly StoredFeedback[];
+    },
+    options?: ImportAllOptions,
+  ): Promise<ImportAllResult>;
 
   upsertUsers(users: readonly StoredUser[]): Promise<{ inserted: number; updated: number }>;
   getUser(id: string): Promise<UserSummary | undefined>;
@@ -357,13 +399,16 @@ export interface Store {
    * Deletes a user and everything about them: feedback, folded-in vectors, model id-map rows,
    * impressions, attributed events and request logs. Throws NotFoundError for an unknown id.
    */
-  deleteUser(id: string): Promise<void>;
+  deleteUser(id: string, options?: EventWriteOptions): Promise<void>;
 
   /**
    * Inserts feedback; unknown users are created, an unknown item throws NotFoundError naming it
    * and its position (`[3].item`); nothing is written then.
    */
-  insertFeedback(rows: readonly StoredFeedback[]): Promise<{ inserted: number; usersCreated: string[] }>;
+  insertFeedback(
+    rows: readonly StoredFeedback[],
+    options?: EventWriteOptions,
+  ): Promise<{ inserted: number; usersCreated: string[] }>;
   /** A user's feedback, newest first. */
   userFeedback(user: string, options?: { type?: string; limit?: number }): Promise<StoredFeedback[]>;
   /** Every feedback row in insertion order (for training and the engine's start-up). */
@@ -423,6 +468,11 @@ export interface Store {
   pruneChanges(before: number): Promise<number>;
   /** The oldest kept change's seq (0 when there is none). */
   firstChangeSeq(): Promise<number>;
+
+  /** Which of `ids` are recorded as applied stream events ({@link EventWriteOptions.eventId}). */
+  appliedStreamEvents(ids: readonly string[]): Promise<Set<string>>;
+  /** Forgets stream event ids applied before `before` (unix seconds); returns how many. */
+  pruneStreamEvents(before: number): Promise<number>;
 
   /**
    * Adds a job to the durable queue (status `queued`); with a `dedupeKey` that a queued or running

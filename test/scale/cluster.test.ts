@@ -13,8 +13,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/testing/run-cli.js';
+import { runCliAsync } from '../../src/cli/testing/run-cli.js';
 import { generateDemo } from '../../src/demo/generate.js';
 import { client, until } from '../serve/helpers.js';
 import { PrivateRedis, pgSchema, type ServerProcess, startServerProcess } from './processes.js';
@@ -26,7 +27,7 @@ let dir = '';
 let db: Awaited<ReturnType<typeof pgSchema>>;
 let redis: PrivateRedis;
 let servers: ServerProcess[] = [];
-const cli = (...args: string[]) => runCli(args, 180_000);
+const cli = (...args: string[]) => runCliAsync(args, 180_000);
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,9 +42,9 @@ describe.skipIf(skip)('three servers on PostgreSQL + Redis', () => {
     db = await pgSchema();
     redis = await PrivateRedis.start();
     await generateDemo(join(dir, 'catalog'), { items: 80, users: 100, seed: 11 });
-    const imp = cli('import', join(dir, 'catalog'), '--db', db.url, '--workers', '1');
+    const imp = await cli('import', join(dir, 'catalog'), '--db', db.url, '--workers', '1');
     expect(imp.status, imp.stderr + imp.stdout).toBe(0);
-    const tr = cli('train', '--db', db.url, '--model', 'bpr', '--epochs', '4', '-q');
+    const tr = await cli('train', '--db', db.url, '--model', 'bpr', '--epochs', '4', '-q');
     expect(tr.status, tr.stderr + tr.stdout).toBe(0);
     const cache = `${redis.url}?prefix=${db.schema}:`;
     servers = await Promise.all([0, 1, 2].map(() => startServerProcess(['--db', db.url, '--cache', cache])));
@@ -104,9 +105,24 @@ describe.skipIf(skip)('three servers on PostgreSQL + Redis', () => {
     expect(hits.map((h) => h.id)).toContain('zebra-lamp');
 
     const user = 'gone-user';
-    await a!.post('/v1/feedback', [{ user, item: 'zebra-lamp', type: 'click' }]);
+    const known = ids(await a!.get(`/v1/recommend/${user}?n=1`))[0]!; // an item the model has a row for
+    await a!.post('/v1/feedback', [
+      { user, item: 'zebra-lamp', type: 'click' },
+      { user, item: known, type: 'click' },
+    ]);
     await until(async () => ((await c!.get(`/v1/users/${user}`)).status === 200 ? true : undefined), 5_000);
-    expect((await b!.del(`/v1/users/${user}`)).status).toBe(200);
+    // folded-in vectors live in the Redis cache (not a PostgreSQL row per feedback event)
+    const version = (await a!.get('/v1/status')).body.model.version as number;
+    const key = `${db.schema}:uv:${version}`;
+    const r = new Redis(redis.url);
+    r.on('error', () => {});
+    try {
+      await until(async () => ((await r.hexists(key, user)) ? true : undefined), 5_000);
+      expect((await b!.del(`/v1/users/${user}`)).status).toBe(200);
+      expect(await r.hexists(key, user)).toBe(0);
+    } finally {
+      r.disconnect();
+    }
     for (const s of [a!, b!, c!]) {
       expect((await s.get(`/v1/users/${user}`)).status).toBe(404);
       // the clicked item is no longer excluded as "seen": the user's history is gone from memory too
@@ -119,7 +135,17 @@ describe.skipIf(skip)('three servers on PostgreSQL + Redis', () => {
   }, 60_000);
 
   it('an activation at A is served by every server; A/B arms agree across servers', async () => {
-    const tr = cli('train', '--db', db.url, '--model', 'lightgcn', '--epochs', '2', '-q', '--no-activate');
+    const tr = await cli(
+      'train',
+      '--db',
+      db.url,
+      '--model',
+      'lightgcn',
+      '--epochs',
+      '2',
+      '-q',
+      '--no-activate',
+    );
     expect(tr.status, tr.stderr).toBe(0);
     const a = client(servers[0]!.url);
     const versions = (await a.get('/v1/models')).body.versions as { version: number; name: string }[];

@@ -5,7 +5,7 @@
  * the server's behaviour (what it serves), not only its memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/testing/run-cli.js';
+import { runCliAsync } from '../../src/cli/testing/run-cli.js';
 import { type RunningServer, startServer } from '../../src/serve/server.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/types.js';
@@ -15,7 +15,7 @@ let demo: DemoDb;
 let server: RunningServer;
 let other: Store;
 let victim = '';
-const cli = (...args: string[]) => runCli(args, 120_000);
+const cli = (...args: string[]) => runCliAsync(args, 120_000);
 
 beforeAll(async () => {
   demo = await demoDb({ items: 60, users: 80, seed: 5 });
@@ -38,7 +38,7 @@ afterAll(async () => {
 describe('a running server follows the store', () => {
   it('serves a model trained by `fusionrec train` in another process, without a restart', async () => {
     expect((await client(server.url).get('/v1/status')).body.model).toBeNull();
-    const r = cli('train', '--db', `sqlite://${demo.db}`, '--model', 'bpr', '--epochs', '3', '-q');
+    const r = await cli('train', '--db', `sqlite://${demo.db}`, '--model', 'bpr', '--epochs', '3', '-q');
     expect(r.status, r.stderr).toBe(0);
     const model = await until(async () => {
       const m = (await client(server.url).get('/v1/status')).body.model;
@@ -50,7 +50,7 @@ describe('a running server follows the store', () => {
   }, 120_000);
 
   it('routes traffic to an experiment created by `fusionrec ab create`', async () => {
-    const r1 = cli(
+    const r1 = await cli(
       'train',
       '--db',
       `sqlite://${demo.db}`,
@@ -64,7 +64,7 @@ describe('a running server follows the store', () => {
     expect(r1.status, r1.stderr).toBe(0);
     const versions = (await other.listModelVersions()).map((v) => v.version);
     expect(versions.length).toBe(2);
-    const r = cli(
+    const r = await cli(
       'ab',
       'create',
       '--db',
@@ -121,7 +121,7 @@ describe('a running server follows the store', () => {
   it('reloads after a whole import by `fusionrec import` into the same database', async () => {
     const items = server.engine.catalog.live;
     expect(server.engine.catalog.user(victim)).toBeUndefined();
-    const r = cli('import', demo.catalog, '--db', `sqlite://${demo.db}`, '--workers', '1');
+    const r = await cli('import', demo.catalog, '--db', `sqlite://${demo.db}`, '--workers', '1');
     expect(r.status, r.stderr).toBe(0);
     await server.follower.sync();
     // the import brought the deleted user back with their history: only a reload shows that

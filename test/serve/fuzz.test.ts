@@ -1,8 +1,9 @@
 /**
  * Seeded, bounded fuzzing of the whole HTTP API from its own OpenAPI document (fast-check): over
  * 2,000 requests to every route, under the three key configurations (open, write key, write and
- * read keys), with schema-shaped, random, broken, deep and hostile inputs. No answer may be a 5xx,
- * every 4xx carries `error.code` and `error.message`, and the server still answers liveness.
+ * read keys), with schema-shaped, random, broken, deep and hostile inputs. No answer may be a 5xx
+ * (except the documented 501 `not_supported` of the Gorse features fusionrec leaves out), every 4xx
+ * carries `error.code` and `error.message`, and the server still answers liveness.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +73,10 @@ for (const config of CONFIGS) {
           const r = await send(server.url, req, key);
           sent++;
           const where = `${req.method} ${req.path} (key ${key}) -> ${r.status} ${r.text.slice(0, 200)}`;
-          expect(r.status, where).toBeLessThan(500);
+          // the documented 501 `not_supported` of a Gorse feature fusionrec leaves out
+          const unsupported = r.status === 501 && req.path.startsWith('/api/');
+          if (!unsupported) expect(r.status, where).toBeLessThan(500);
+          else if (req.method !== 'HEAD') expect(JSON.parse(r.text).error.code, where).toBe('not_supported');
           if (r.status >= 400 && req.method !== 'HEAD') {
             expect(r.type, where).toContain('json');
             const body = JSON.parse(r.text) as Json;

@@ -22,8 +22,9 @@ let api: ReturnType<typeof client>;
  * 2-core box it stays under 50 ms; the default leaves room for a shared, oversubscribed one
  * (FUSIONREC_P99_MS=50 checks the strict bound).
  */
-const P99_MS = Number(process.env.FUSIONREC_P99_MS ?? 250);
-const P50_MS = 25;
+const STRICT = process.env.FUSIONREC_P99_MS !== undefined;
+let P99_MS = Number(process.env.FUSIONREC_P99_MS ?? 250);
+let P50_MS = 25;
 const POLLED = ['/v1/health/live', '/v1/recommend/u1'];
 
 beforeAll(async () => {
@@ -51,6 +52,15 @@ beforeAll(async () => {
   const few = Array.from({ length: 20 }, (_, k) => ({ id: `warm-${k}`, text: { title: `warm lamp ${k}` } }));
   expect((await api.post('/v1/items', few)).status).toBe(200);
   for (const p of POLLED) expect((await api.get(p)).status).toBe(200);
+  // The machine's own noise with nothing heavy running: on a box shared with other test files the
+  // bounds scale with it (4x the idle p99 / p50), so that only a stall caused by the request under
+  // test fails; the defect this guards against stalled for seconds. FUSIONREC_P99_MS pins the bound.
+  const idle = await pollDuring(server.url, POLLED, () => new Promise((r) => setTimeout(r, 1500)));
+  const all = POLLED.flatMap((p) => idle.latencies[p]!);
+  if (!STRICT) {
+    P99_MS = Math.max(P99_MS, 4 * quantile(all, 0.99));
+    P50_MS = Math.max(P50_MS, 4 * quantile(all, 0.5));
+  }
 }, 120_000);
 
 afterAll(async () => {

@@ -2,7 +2,9 @@
  * @module cli/commands/import
  * `fusionrec import --db sqlite://shop.db <catalog-folder>`: loads a catalog folder (items, users,
  * every feedback event) into a serving database, encoding text, images and audio with the chosen
- * encoders (the catalog folder becomes the media root). `fusionrec import-report` stores a JSON
+ * encoders (the catalog folder becomes the media root). Re-importing is idempotent: items and users
+ * are upserted and events already stored are not added again; `--replace` swaps the stored
+ * feedback for the catalog's in the same transaction. `fusionrec import-report` stores a JSON
  * report (`fusionrec experiment --json` output) for the dashboard.
  */
 import { readFile } from 'node:fs/promises';
@@ -25,6 +27,7 @@ interface Flags extends EncoderFlags {
   refit?: boolean;
   cache: string | false;
   workers?: string;
+  replace?: boolean;
 }
 
 export function registerImport(program: Command): void {
@@ -48,6 +51,10 @@ export function registerImport(program: Command): void {
     .option('--cache <file>', 'feature cache file (default: features.sqlite beside the database)')
     .option('--no-cache', 'no feature cache')
     .option('--workers <n>', 'worker threads for the built-in encoders')
+    .option(
+      '--replace',
+      'replace the database’s feedback with the catalog’s (default: add only events not already stored)',
+    )
     .action(async (folder: string, flags: Flags) => {
       const encoders: EncodersConfig | false = flags.encode ? chosenEncoders(flags) : false;
       const workers = positiveInt('workers', flags.workers);
@@ -74,6 +81,7 @@ export function registerImport(program: Command): void {
               ? { cachePath: false }
               : {}),
           ...(workers !== undefined ? { workers } : {}),
+          ...(flags.replace ? { replaceFeedback: true } : {}),
         });
         const enc = Object.entries(r.encoded)
           .map(
@@ -84,6 +92,9 @@ export function registerImport(program: Command): void {
         process.stdout.write(
           `imported ${r.items} items, ${r.users} users, ${r.feedback} feedback events into ${store.url} ` +
             `in ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
+            `feedback: ${r.feedbackNew} new, ${r.feedbackExisting} already there` +
+            (flags.replace ? `, ${r.feedbackRemoved} stored events replaced` : '') +
+            '\n' +
             `media root: ${r.mediaRoot}\npositive feedback: ${r.positive.join(', ') || 'every event'}\n` +
             (enc ? `encoders: ${enc}\n` : ''),
         );

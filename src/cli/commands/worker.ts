@@ -7,6 +7,11 @@
  * let the running job finish within `--grace` seconds, else release it to the queue, and exit 0;
  * a second signal releases at once. A worker killed outright (SIGKILL) loses its job's lease:
  * another worker claims it again once the lease expires, or it fails after its attempts.
+ *
+ * `--stream` (needs `--cache`): also consume the ingestion stream `<prefix>events` in the consumer
+ * group `fusionrec-ingest` (serve/stream/consumer): feedback, items and deletes applied to the
+ * store, each event once by its id; entries a dead worker left pending are claimed after
+ * `--claim-idle` seconds.
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
@@ -22,6 +27,9 @@ interface Flags {
   poll: string;
   grace: string;
   id?: string;
+  stream?: boolean;
+  streamBatch: string;
+  claimIdle: string;
 }
 
 /** A number of seconds > 0 (`min` 0 allows 0), naming the flag when it is not. */
@@ -59,7 +67,14 @@ export function registerWorker(program: Command): void {
       'on SIGTERM, how long the running job may still take before it is released',
       '10',
     )
-    .option('--id <name>', 'worker id shown in the jobs (default host:pid:random)')
+    .option('--id <name>', 'worker id shown in the jobs and the stream group (default host:pid:random)')
+    .option('--stream', 'also apply the events of the stream <prefix>events on the --cache Redis')
+    .option('--stream-batch <n>', 'stream entries read at once', '100')
+    .option(
+      '--claim-idle <seconds>',
+      "how long another worker's unacknowledged stream entry waits before this one takes it over",
+      '30',
+    )
     .action(async (flags: Flags) => {
       const kinds = flags.kinds
         .split(',')
@@ -74,11 +89,23 @@ export function registerWorker(program: Command): void {
         leaseSeconds: seconds('lease', flags.lease),
         pollMs: positiveInt('poll', flags.poll)!,
         ...(flags.id ? { workerId: flags.id } : {}),
+        ...(flags.stream
+          ? {
+              stream: {
+                batch: positiveInt('stream-batch', flags.streamBatch)!,
+                claimIdleMs: seconds('claim-idle', flags.claimIdle) * 1000,
+              },
+            }
+          : {}),
       });
       const grace = seconds('grace', flags.grace, 0) * 1000;
       process.stdout.write(
         `fusionrec worker ${running.worker.id} on ${running.store.url}: running ${kinds.join(', ')} jobs ` +
-          `(concurrency ${flags.concurrency}, lease ${flags.lease} s)\n`,
+          `(concurrency ${flags.concurrency}, lease ${flags.lease} s)` +
+          (running.stream
+            ? `; applying stream ${running.stream.keys.stream} as ${running.stream.keys.group}/${running.stream.name}`
+            : '') +
+          '\n',
       );
       await new Promise<void>((done) => {
         let signals = 0;

@@ -62,6 +62,12 @@ export interface BuiltinTextEncoder extends Encoder {
   fit(inputs: readonly EncoderInput[]): Promise<void>;
   /** The fitted state (throws NotFittedError before fit). */
   exportState(): BuiltinTextState;
+  /**
+   * How many words of `text` the fit saw as whole words (word 1-grams in the vocabulary); undefined
+   * when word 1-grams are not features. Character n-grams alone do not count: nearly any string
+   * shares some 3-grams with a catalog, so they say nothing about whether a query can match.
+   */
+  knownWords(text: string): number | undefined;
 }
 
 const OPTION_KEYS = [
@@ -244,6 +250,14 @@ export function createBuiltinTextEncoder(options: BuiltinTextOptions = {}): Buil
     exportState(): BuiltinTextState {
       if (!state) throw new NotFittedError('builtin-text');
       return state;
+    },
+    knownWords(text: string): number | undefined {
+      if (!state) throw new NotFittedError('builtin-text');
+      if (ngrams.word[0] !== 1) return undefined;
+      const { word } = extractFeatures(text, bits, { word: [1, 1], char: [0, 0] });
+      let known = 0;
+      for (const key of word.keys) if (idfTable![key >>> 1] !== 0) known++;
+      return known;
     },
     async dispose(): Promise<void> {},
   };

@@ -6,7 +6,9 @@
  * timestamps, popularity (positive feedback counts), and per-user seen and positive items. The
  * fallback lists (popular, latest; Gorse's fallback recommenders) are sorted lazily.
  */
+
 import { IdMap } from '../../data/id-map.js';
+import { tokenize } from '../../encoders/text/hashing.js';
 import { isPositive, type PositiveRule } from '../../io/positive.js';
 import type { StoredFeedback, StoredItem } from '../../store/types.js';
 
@@ -25,6 +27,12 @@ export interface UserState {
 const POPULAR_TTL_MS = 1000;
 /** Catalogs at least this large re-sort popularity at most once per {@link POPULAR_TTL_MS}. */
 const LARGE_CATALOG = 20000;
+
+/** The most distinct words the catalog remembers for search (about 100 MB of strings at most). */
+const MAX_WORDS = 2_000_000;
+
+/** The words of a text as the built-in text encoder splits them. */
+const wordsOf = tokenize;
 
 export class CatalogState {
   readonly ids = new IdMap();
@@ -79,8 +87,24 @@ export class CatalogState {
     this.cap = cap;
   }
 
+  /**
+   * Lower-case words of every item text seen (never shrinks; capped at {@link MAX_WORDS}), so that
+   * search can tell a query about items added after the text encoder's fit from nonsense.
+   */
+  private readonly words = new Set<string>();
+
+  /** How many words of `text` occur in some item's text. */
+  knownWords(text: string): number {
+    let n = 0;
+    for (const w of wordsOf(text)) if (this.words.has(w)) n++;
+    return n;
+  }
+
   /** Adds or updates an item; returns its catalog index and whether it is new (or revived). */
   upsert(item: StoredItem): { index: number; added: boolean } {
+    if (this.words.size < MAX_WORDS) {
+      for (const t of Object.values(item.text)) for (const w of wordsOf(t)) this.words.add(w);
+    }
     const known = this.ids.get(item.id);
     const index = known ?? this.ids.add(item.id);
     this.grow(this.ids.size);

@@ -6,7 +6,14 @@
  */
 import type { MediaKind } from '../../encoders/encoder.js';
 import type { Store } from '../../store/types.js';
-import { buildIndex, type IndexOptions, type SearchHit, type VectorIndex } from '../retrieval/index.js';
+import {
+  buildIndex,
+  buildIndexSliced,
+  type IndexOptions,
+  type SearchHit,
+  type VectorIndex,
+  wouldUseHnsw,
+} from '../retrieval/index.js';
 import type { CatalogState } from './catalog.js';
 
 function unit(v: Float32Array): Float32Array {
@@ -44,6 +51,9 @@ export class ContentIndexes {
     return p;
   }
 
+  /** Changes made to a modality's index while its graph is being built (replayed on it). */
+  private readonly building = new Map<string, ((idx: VectorIndex) => void)[]>();
+
   private async build(modality: string): Promise<VectorIndex | undefined> {
     const mv = await this.store.modalityVectors(modality);
     if (!mv) return undefined;
@@ -56,35 +66,47 @@ export class ContentIndexes {
       data.set(mv.data.subarray(k * mv.dim, (k + 1) * mv.dim), c * mv.dim);
       live[c] = 1;
     });
-    return buildIndex(data, mv.dim, { ...this.options, metric: 'cosine', live });
+    const options = { ...this.options, metric: 'cosine' as const, live };
+    if (!wouldUseHnsw(mv.ids.length, this.options)) return buildIndex(data, mv.dim, options);
+    const exact = buildIndex(data, mv.dim, { ...options, kind: 'brute' });
+    this.building.set(modality, []);
+    void buildIndexSliced(data, mv.dim, options).then(
+      (graph) => {
+        for (const op of this.building.get(modality) ?? []) op(graph);
+        this.building.delete(modality);
+        if (this.built.has(modality)) this.built.set(modality, Promise.resolve(graph));
+      },
+      () => this.building.delete(modality), // the exact scan stays
+    );
+    return exact;
+  }
+
+  /** Applies `op` to the modality's index, and to its graph under construction. */
+  private change(modality: string, op: (idx: VectorIndex) => void): void {
+    const p = this.built.get(modality);
+    if (!p) return;
+    this.built.set(
+      modality,
+      p.then((idx) => {
+        if (idx) op(idx);
+        this.building.get(modality)?.push(op);
+        return idx;
+      }),
+    );
   }
 
   /** Updates the vectors of catalog item `c` in the indexes already built (or being built). */
   upsert(c: number, vectors: Readonly<Record<string, Float32Array>>): void {
     for (const [modality, v] of Object.entries(vectors)) {
-      const p = this.built.get(modality);
-      if (!p) continue;
-      this.built.set(
-        modality,
-        p.then((idx) => {
-          if (idx && idx.dim === v.length) idx.upsert(c, v);
-          return idx;
-        }),
-      );
+      this.change(modality, (idx) => {
+        if (idx.dim === v.length) idx.upsert(c, v);
+      });
     }
   }
 
   /** Removes catalog item `c` from every index. */
   remove(c: number): void {
-    for (const [modality, p] of this.built) {
-      this.built.set(
-        modality,
-        p.then((idx) => {
-          idx?.remove(c);
-          return idx;
-        }),
-      );
-    }
+    for (const modality of [...this.built.keys()]) this.change(modality, (idx) => idx.remove(c));
   }
 
   /** Top-k catalog items for a query vector in one modality. */

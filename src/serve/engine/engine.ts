@@ -15,12 +15,13 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { StoreUserVectors } from '../../cache/store-user-vectors.js';
+import type { UserVectorCache } from '../../cache/types.js';
 import type { MediaKind } from '../../encoders/encoder.js';
 import { describeError, InvalidInputError, NotFoundError, NotSupportedError } from '../../errors.js';
 import { parsePositiveRules } from '../../io/positive.js';
-import { extensionFor, normalizeMediaRef } from '../../store/media.js';
+import { extensionFor } from '../../store/media.js';
 import type {
   ChangeRecord,
   ExperimentArm,
@@ -33,6 +34,7 @@ import type {
 } from '../../store/types.js';
 import type { EncodeService } from '../content/encode-service.js';
 import { ContentEncoders, META } from '../content/encoders.js';
+import { mediaRootOf, normalizeItemMedia, prepareItems } from '../content/prepare-items.js';
 import { TimeSlicer } from '../content/slices.js';
 import type { IndexOptions } from '../retrieval/index.js';
 import { CatalogState } from './catalog.js';
@@ -60,6 +62,8 @@ export interface EngineOptions {
   onEvent?: (e: EngineEvent) => void;
   /** Logger for non-fatal problems (default: stderr). */
   log?: (line: string) => void;
+  /** Where folded-in user vectors are remembered (default: the data store). */
+  userVectors?: UserVectorCache;
 }
 
 export type EngineEvent =
@@ -73,6 +77,8 @@ export interface RecommendOptions {
   category?: string | undefined;
   excludeSeen?: boolean;
   explain?: boolean;
+  /** An operator looking (the dashboard): the list is served as usual but logs no impression. */
+  operator?: boolean;
 }
 
 export interface RankedItem {
@@ -150,12 +156,7 @@ export class Engine {
   static async open(store: Store, options: EngineOptions = {}): Promise<Engine> {
     const positive = options.positive ?? (await store.getMeta<string[]>(META.positive)) ?? [];
     const catalog = new CatalogState(parsePositiveRules(positive));
-    const storedRoot = await store.getMeta<string>(META.mediaRoot);
-    const mediaRoot = resolve(
-      options.mediaRoot ??
-        storedRoot ??
-        (store.dataDir ? join(store.dataDir, 'media') : join(tmpdir(), `fusionrec-media-${process.pid}`)),
-    );
+    const mediaRoot = await mediaRootOf(store, options.mediaRoot);
     for (const it of await store.allItems()) catalog.upsert(it);
     catalog.addFeedback(await store.allFeedback(), 0);
     const content = await ContentEncoders.open(store, mediaRoot, {
@@ -186,6 +187,13 @@ export class Engine {
     return engine;
   }
 
+  /** Where folded-in user vectors are remembered (the cache half of the store split). */
+  get userVectors(): UserVectorCache {
+    this.vectorCache ??= this.options.userVectors ?? new StoreUserVectors(this.store);
+    return this.vectorCache;
+  }
+  private vectorCache: UserVectorCache | undefined;
+
   /** The active snapshot (one read: use it for a whole request). */
   get active(): ModelSnapshot | undefined {
     return this.activeSnap;
@@ -198,6 +206,7 @@ export class Engine {
     const info = (await this.store.listModelVersions()).find((v) => v.version === version);
     if (!info) throw new NotFoundError(`unknown model version ${version}`);
     const snap = await ModelSnapshot.load(this.store, info, this.catalog, {
+      userVectors: this.userVectors,
       ...(this.options.index ? { index: this.options.index } : {}),
       ...(options.dataTime === undefined ? {} : { dataTime: options.dataTime }),
     });
@@ -290,12 +299,13 @@ export class Engine {
     if (assigned) {
       const where = { experiment: assigned.experiment.id, arm: assigned.arm.name };
       result.arm = where;
-      result.impressionId = this.experiments.logImpression(
-        user,
-        items.map((i) => i.id),
-        where,
-      );
-    } else if (this.options.logAllImpressions) {
+      if (!o.operator)
+        result.impressionId = this.experiments.logImpression(
+          user,
+          items.map((i) => i.id),
+          where,
+        );
+    } else if (this.options.logAllImpressions && !o.operator) {
       result.impressionId = this.experiments.logImpression(
         user,
         items.map((i) => i.id),
@@ -368,16 +378,20 @@ export class Engine {
 
   /**
    * Cross-modal search: a text query in every modality its encoder reaches, a posted image or clip
-   * in its own modality; results merged by best score.
+   * in its own modality; results merged by best score. Text hits under the encoder's relevance
+   * floor are dropped; why a text query could match nothing goes into `notes` (one sentence each).
    */
-  async search(q: {
-    text?: string | undefined;
-    image?: Uint8Array | undefined;
-    audio?: Uint8Array | undefined;
-    n: number;
-    modality: MediaKind | 'any';
-    category?: string | undefined;
-  }): Promise<SearchHitOut[]> {
+  async search(
+    q: {
+      text?: string | undefined;
+      image?: Uint8Array | undefined;
+      audio?: Uint8Array | undefined;
+      n: number;
+      modality: MediaKind | 'any';
+      category?: string | undefined;
+    },
+    notes?: string[],
+  ): Promise<SearchHitOut[]> {
     const keep = keeper(this.catalog, { category: q.category });
     const best = new Map<number, SearchHitOut & { c: number }>();
     const add = (kind: MediaKind, hits: { item: number; score: number }[]) => {
@@ -391,9 +405,17 @@ export class Engine {
     const kinds: MediaKind[] = q.modality === 'any' ? ['text', 'image', 'audio'] : [q.modality];
     if (q.text !== undefined && q.text.trim() !== '') {
       for (const kind of kinds) {
-        if (!this.content.textReaches(kind)) continue;
-        const v = await this.content.encodeText(kind, q.text);
-        if (v) add(kind, await this.contentIndexes.search(kind, v, q.n, keep));
+        if (q.modality === 'any' && !this.content.textReaches(kind)) continue;
+        const r = await this.content.encodeQuery(kind, q.text, (t) => this.catalog.knownWords(t));
+        if (!r.vector) {
+          if (r.why) notes?.push(r.why);
+          continue;
+        }
+        const hits = await this.contentIndexes.search(kind, r.vector, q.n, keep);
+        const kept = hits.filter((h) => h.score >= r.floor);
+        if (hits.length > 0 && kept.length === 0)
+          notes?.push(`nothing in ${kind} scored above the relevance floor ${r.floor.toFixed(2)}`);
+        add(kind, kept);
       }
     }
     for (const kind of ['image', 'audio'] as const) {
@@ -416,11 +438,19 @@ export class Engine {
 
   // ---------------------------------------------------------------- writes
 
-  /** Stores feedback, re-solves the vectors of users with new positive items, attributes A/B events. */
-  async addFeedback(rows: readonly StoredFeedback[]): Promise<{ inserted: number }> {
+  /**
+   * Stores feedback, re-solves the vectors of users with new positive items, attributes A/B events.
+   * `operator` feedback (the dashboard's buttons) is stored and folded in the same way, but is
+   * neither attributed to A/B impressions nor reported as a feedback event (live rate, metrics).
+   */
+  async addFeedback(
+    rows: readonly StoredFeedback[],
+    o: { operator?: boolean } = {},
+  ): Promise<{ inserted: number }> {
     const r = await this.store.insertFeedback(rows);
     for (const u of r.usersCreated) this.catalog.ensureUser(u);
     this.foldFeedback(rows, true);
+    if (o.operator) return { inserted: r.inserted };
     this.options.onEvent?.({ kind: 'feedback', rows });
     if (this.experiments.active.length > 0) await this.experiments.attribute(rows);
     return { inserted: r.inserted };
@@ -440,21 +470,14 @@ export class Engine {
         const v = snap.refold(user, state);
         this.options.onEvent?.({ kind: 'fold-in', seconds: (performance.now() - t0) / 1000 });
         if (v && persist)
-          void this.store.putUserVector(user, snap.version, v).catch((err) => this.log(describeError(err)));
+          void this.userVectors.put(user, snap.version, v).catch((err) => this.log(describeError(err)));
       }
     }
   }
 
   /** Checks media references against the media root (throws InvalidInputError at `[k].image`). */
   private normalizeMedia(items: readonly StoredItem[], prefix: (k: number) => string): StoredItem[] {
-    return items.map((it, k) => {
-      const out = { ...it };
-      if (it.image !== undefined)
-        out.image = normalizeMediaRef(this.mediaRoot, it.image, `${prefix(k)}image`);
-      if (it.audio !== undefined)
-        out.audio = normalizeMediaRef(this.mediaRoot, it.audio, `${prefix(k)}audio`);
-      return out;
-    });
+    return normalizeItemMedia(this.mediaRoot, items, prefix);
   }
 
   /**
@@ -468,9 +491,8 @@ export class Engine {
     encoded: Record<MediaKind, number>;
     failed: { id: string; modality: MediaKind; reason: string }[];
   }> {
-    const items = this.normalizeMedia(input, (k) => `[${k}].`);
-    const enc = await this.content.encodeItems(items);
-    const withStatus = items.map((it) => ({ ...it, modalities: { ...enc.status.get(it.id) } }));
+    // the same preparation as the stream ingester's (serve/stream/apply.ts)
+    const { items: withStatus, enc } = await prepareItems(this.content, this.mediaRoot, input);
     const r = await this.store.upsertItems(withStatus, enc.vectors);
     const byItem = new Map<string, Record<string, Float32Array>>();
     for (const v of enc.vectors) {
@@ -565,6 +587,9 @@ export class Engine {
   async deleteUser(id: string): Promise<void> {
     await this.store.deleteUser(id);
     this.dropUser(id);
+    await this.userVectors
+      .forget(id)
+      .catch((err) => this.log(`forgetting ${id}'s cached vectors: ${describeError(err)}`));
   }
 
   private dropUser(id: string): void {

@@ -10,15 +10,23 @@
  * time and synchronously (a user's folded-in vector replaced by a new array, an item appended),
  * so a request never sees a half-updated vector either.
  */
+
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { UserVectorCache } from '../../cache/types.js';
 import { NotSupportedError } from '../../errors.js';
 import type { ItemVectorPart, Recommender } from '../../models/recommender.js';
 import { loadModel } from '../../models/registry.js';
 import type { ModelVersion, Store } from '../../store/types.js';
 import { foldInUser, gramian } from '../foldin.js';
-import { buildIndex, type IndexOptions, type SearchHit, type VectorIndex } from '../retrieval/index.js';
+import {
+  buildIndex,
+  buildIndexSliced,
+  type IndexOptions,
+  type SearchHit,
+  type VectorIndex,
+} from '../retrieval/index.js';
 import type { CatalogState, UserState } from './catalog.js';
 
 /** Additive parts of one score (see docs/API.md). */
@@ -36,6 +44,8 @@ export interface SnapshotOptions {
    * Users with events after it are folded in on their next request.
    */
   dataTime?: number;
+  /** Where remembered fold-ins are read from (default: the store's user vectors). */
+  userVectors?: UserVectorCache;
 }
 
 let loadSeq = 0;
@@ -56,7 +66,12 @@ export class ModelSnapshot {
   /** Server time (ms) of the training data; users with later events are folded in. */
   readonly createdAt: number;
   /** The item index (exact inner product plus bias). */
-  readonly index: VectorIndex;
+  get index(): VectorIndex {
+    return this.itemIndex;
+  }
+  private itemIndex!: VectorIndex;
+  /** Live rows of the item index until {@link buildIndexInSlices} builds it. */
+  private pendingLive: Uint8Array | undefined;
   /** Fold-ins computed since load, by user id. */
   readonly overrides = new Map<string, Float32Array>();
   private readonly gram: Float32Array;
@@ -82,6 +97,8 @@ export class ModelSnapshot {
     catalog: CatalogState;
     indexOptions: IndexOptions;
     dataTime: number | undefined;
+    /** Leave the item index to {@link buildIndexInSlices} (load does, off the request path). */
+    deferIndex?: boolean;
   }) {
     this.name = init.info.name;
     this.version = init.info.version;
@@ -108,12 +125,29 @@ export class ModelSnapshot {
       }
     });
     this.gram = gramian(this.itemFactors, this.dim);
-    this.index = buildIndex(this.itemFactors, this.dim, {
-      ...init.indexOptions,
-      metric: 'ip',
+    if (init.deferIndex) this.pendingLive = live;
+    else this.itemIndex = buildIndex(this.itemFactors, this.dim, this.itemIndexOptions(live));
+  }
+
+  private itemIndexOptions(live: Uint8Array) {
+    return {
+      ...this.indexOptions,
+      metric: 'ip' as const,
       live,
       ...(this.itemBias ? { bias: this.itemBias } : {}),
-    });
+    };
+  }
+
+  /**
+   * Builds the item index in slices with turns of the event loop between them: a version loaded
+   * while the server serves (an activation, or one followed from another process) must not
+   * freeze it for the seconds an HNSW graph over 100k items takes.
+   */
+  private async buildIndexInSlices(): Promise<void> {
+    const live = this.pendingLive;
+    if (!live) return;
+    this.itemIndex = await buildIndexSliced(this.itemFactors, this.dim, this.itemIndexOptions(live));
+    this.pendingLive = undefined;
   }
 
   /**
@@ -155,9 +189,14 @@ export class ModelSnapshot {
       catalog,
       indexOptions: options.index ?? {},
       dataTime: options.dataTime,
+      deferIndex: true,
     });
-    for (const [user, v] of await store.userVectors(info.version)) {
-      if (v.length === snap.dim) snap.overrides.set(user, v);
+    await snap.buildIndexInSlices();
+    // remembered fold-ins of users still in the catalog (a deleted user's vector that a cache
+    // could not forget is never used again)
+    const remembered = await (options.userVectors?.all(info.version) ?? store.userVectors(info.version));
+    for (const [user, v] of remembered) {
+      if (v.length === snap.dim && catalog.user(user)) snap.overrides.set(user, v);
     }
     return snap;
   }

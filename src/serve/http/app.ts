@@ -135,7 +135,7 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
     const origins = o.corsOrigins;
     const policy = cors({
       origin: origins.includes('*') ? '*' : origins,
-      allowHeaders: ['Content-Type', 'X-API-Key'],
+      allowHeaders: ['Content-Type', 'X-API-Key', 'X-Fusionrec-Operator'],
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       maxAge: 600,
     });

@@ -8,6 +8,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Bus } from '../../bus/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { LiveRate } from '../engine/live-rate.js';
+import type { StreamLagReader } from '../stream/lag.js';
 import type { TrainJobs } from '../worker/jobs-api.js';
 import { type Access, type AuthKeys, requireKey } from './auth.js';
 import { jsonDepthGuard } from './guards.js';
@@ -24,6 +25,8 @@ export interface ServerContext {
   bus?: Bus;
   /** Feedback that arrived through this server's API in the last minute (the status feedback rate). */
   liveFeedback?: LiveRate;
+  /** The ingestion stream's lag, read from Redis (servers with a Redis cache). */
+  streamLag?: StreamLagReader;
 }
 
 export type App = OpenAPIHono;

@@ -2,7 +2,8 @@
  * @module serve/http/metrics
  * Prometheus metrics of one server (its own prom-client registry, so several servers in one
  * process do not collide): request counts and a latency histogram per route, feedback events per
- * type, fold-in latency, the served model version, catalog size, and the process metrics. Every
+ * type, fold-in latency, the served model version, catalog size, the ingestion stream's lag (when
+ * the server has a Redis cache: read from Redis at scrape time), and the process metrics. Every
  * label value fed by requests is bounded (./labels): routes are patterns, methods and feedback
  * types fall back to "other", so /metrics cannot grow without bound.
  */
@@ -46,6 +47,8 @@ export class ServerMetrics {
       items?: () => number;
       /** Feedback types with a series of their own (positive rules', click and conversion types). */
       feedbackTypes?: readonly string[];
+      /** The ingestion stream's lag (serve/stream/lag); undefined when unknown (Redis not answering). */
+      streamLag?: () => Promise<{ events: number; seconds: number } | undefined>;
     } = {},
   ) {
     const registers = [this.registry];
@@ -93,6 +96,25 @@ export class ServerMetrics {
         if (itemsOf) this.set(itemsOf());
       },
     });
+    const lagOf = options.streamLag;
+    if (lagOf) {
+      new Gauge({
+        name: 'fusionrec_stream_lag_events',
+        help: 'Stream entries not acknowledged by the ingestion workers yet (pending + undelivered; NaN: Redis not answering)',
+        registers,
+        async collect() {
+          this.set((await lagOf())?.events ?? Number.NaN);
+        },
+      });
+      new Gauge({
+        name: 'fusionrec_stream_lag_seconds',
+        help: 'Age of the oldest stream entry not acknowledged by the ingestion workers (0: none)',
+        registers,
+        async collect() {
+          this.set((await lagOf())?.seconds ?? Number.NaN);
+        },
+      });
+    }
     this.modelVersion.set({ model: 'none' }, 0);
     if (options.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'fusionrec_' });

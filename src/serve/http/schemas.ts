@@ -149,6 +149,10 @@ export const SearchResponse = z
     items: z.array(
       z.object({ id: z.string(), score: z.number(), modality: Modality, item: Item.optional() }),
     ),
+    note: z
+      .string()
+      .optional()
+      .openapi({ description: 'why nothing could match (only with an empty items list)' }),
   })
   .openapi('SearchResults');
 

@@ -52,13 +52,21 @@ export interface ImportOptions {
   cachePath?: string | false;
   workers?: number;
   onProgress?: EncodeCatalogOptions['onProgress'];
+  /** Replace the store's feedback with the catalog's (default: add the events not already stored). */
+  replaceFeedback?: boolean;
 }
 
 export interface ImportSummary {
   items: number;
   /** Distinct users: those of the users file and those the events name. */
   users: number;
+  /** Events in the catalog. */
   feedback: number;
+  /** Of those, events inserted, and events already stored (not inserted again). */
+  feedbackNew: number;
+  feedbackExisting: number;
+  /** Stored events deleted first (replaceFeedback). */
+  feedbackRemoved: number;
   mediaRoot: string;
   positive: string[];
   encoded: Partial<Record<MediaKind, ModalityReport>>;
@@ -265,7 +273,10 @@ export async function importCatalog(
     }
   }
 
-  await store.importAll({ items: stored, vectors, users, feedback });
+  const written = await store.importAll(
+    { items: stored, vectors, users, feedback },
+    { replaceFeedback: o.replaceFeedback === true },
+  );
   await store.setMeta(META.mediaRoot, dir);
   await store.setMeta(META.positive, positive);
   if (config) await store.setMeta(META.encoders, config);
@@ -276,6 +287,9 @@ export async function importCatalog(
     items: stored.length,
     users: userIds.size,
     feedback: feedback.length,
+    feedbackNew: written.feedback,
+    feedbackExisting: written.feedbackExisting,
+    feedbackRemoved: written.feedbackRemoved,
     mediaRoot: dir,
     positive,
     encoded,

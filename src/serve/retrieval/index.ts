@@ -17,16 +17,55 @@ export type { IndexOptions, SearchHit, VectorIndex } from './types.js';
 /** Default of {@link IndexOptions.bruteBelow}. */
 export const BRUTE_BELOW = 20000;
 
+/** Options of {@link buildIndex}. */
+export type BuildOptions = IndexOptions & { bias?: Float32Array; live?: Uint8Array };
+
 /**
  * Builds an index over the rows of `vectors` (n x dim, row i = item i). `bias` adds a per-item
  * score; `live` (n flags) leaves the rows whose flag is 0 out. HNSW items are added in ascending
  * order of norm (ties by index), so the same input and seed give the same index.
  */
-export function buildIndex(
+export function buildIndex(vectors: Float32Array, dim: number, options: BuildOptions = {}): VectorIndex {
+  const plan = planIndex(vectors, dim, options);
+  for (const i of plan.order) plan.add(i);
+  return plan.index;
+}
+
+/** Whether {@link buildIndex} would build an HNSW graph (rather than an exact scan) for these rows. */
+export function wouldUseHnsw(liveCount: number, options: IndexOptions = {}): boolean {
+  const kind = options.kind ?? 'auto';
+  return kind === 'hnsw' || (kind === 'auto' && liveCount >= (options.bruteBelow ?? BRUTE_BELOW));
+}
+
+/**
+ * {@link buildIndex} without holding the event loop: rows are added in slices of about `sliceMs`
+ * with a turn of the event loop between them (an HNSW graph over 100k items takes tens of seconds
+ * of native work). Gives the same index as buildIndex.
+ */
+export async function buildIndexSliced(
   vectors: Float32Array,
   dim: number,
-  options: IndexOptions & { bias?: Float32Array; live?: Uint8Array } = {},
-): VectorIndex {
+  options: BuildOptions = {},
+  sliceMs = 5,
+): Promise<VectorIndex> {
+  const plan = planIndex(vectors, dim, options);
+  let t = performance.now();
+  for (const i of plan.order) {
+    plan.add(i);
+    if (performance.now() - t >= sliceMs) {
+      await new Promise((r) => setImmediate(r));
+      t = performance.now();
+    }
+  }
+  return plan.index;
+}
+
+/** An empty index of the right kind, the order to add rows in, and how to add one. */
+function planIndex(
+  vectors: Float32Array,
+  dim: number,
+  options: BuildOptions,
+): { index: VectorIndex; order: number[]; add(i: number): void } {
   if (!Number.isInteger(dim) || dim < 1)
     throw new InvalidArgumentError(`dim must be a positive integer, got ${dim}`);
   const n = vectors.length / dim;
@@ -48,16 +87,13 @@ export function buildIndex(
   }
   let liveCount = 0;
   for (let i = 0; i < n; i++) if (!live || live[i]) liveCount++;
-  const bruteBelow = options.bruteBelow ?? BRUTE_BELOW;
-  const useBrute = kind === 'brute' || (kind === 'auto' && liveCount < bruteBelow);
   const capacity = Math.max(1, n);
   const rows: number[] = [];
   for (let i = 0; i < n; i++) if (!live || live[i]) rows.push(i);
   const row = (i: number) => vectors.subarray(i * dim, (i + 1) * dim);
-  if (useBrute) {
+  if (!wouldUseHnsw(liveCount, options)) {
     const index = new BruteForceIndex(dim, { metric, capacity });
-    for (const i of rows) index.upsert(i, row(i), bias?.[i] ?? 0);
-    return index;
+    return { index, order: rows, add: (i) => index.upsert(i, row(i), bias?.[i] ?? 0) };
   }
   // Norms as indexed (unit under cosine); their RMS and the bias RMS set the bias scale.
   const norms = new Float64Array(n);
@@ -88,6 +124,5 @@ export function buildIndex(
   // incoming links and deeper ranks become unreachable (bench/ann.ts, 100k x 64: recall@40 0.90 in
   // index order, 0.99 in ascending-norm order; recall@10 about the same). Ties keep index order.
   rows.sort((a, b) => norms[a]! - norms[b]! || a - b);
-  for (const i of rows) index.upsert(i, row(i), bias?.[i] ?? 0);
-  return index;
+  return { index, order: rows, add: (i) => index.upsert(i, row(i), bias?.[i] ?? 0) };
 }

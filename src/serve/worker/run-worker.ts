@@ -3,14 +3,17 @@
  * Starts a `fusionrec worker`: opens the store (and the change bus when a Redis URL is given, so
  * that an activation wakes every server at once and an enqueue wakes this worker at once; without
  * it, servers and workers poll), and runs a {@link JobWorker} with the handlers of the asked kinds
- * (today: `train`). `close(graceMs)` stops claiming, lets running jobs finish within the grace
- * period, releases the rest to the queue, and closes the store and the bus.
+ * (today: `train`). With `stream`, it also consumes the ingestion stream on the same Redis
+ * (serve/stream/consumer: feedback and item changes applied to the store, idempotent by event id).
+ * `close(graceMs)` stops claiming and reading, lets running jobs finish within the grace period,
+ * releases the rest to the queue, and closes the store and the bus.
  */
 import { notifyingStore, openBus } from '../../bus/open.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/types.js';
 import { requireExistingStore } from '../store-file.js';
+import { StreamConsumer, type StreamConsumerOptions } from '../stream/consumer.js';
 import { type JobHandler, JobWorker } from './job-worker.js';
 import { trainHandler } from './train-handler.js';
 import { TRAIN_KIND } from './train-params.js';
@@ -27,11 +30,18 @@ export interface WorkerOptions {
   pollMs?: number;
   workerId?: string;
   log?: (line: string) => void;
+  /**
+   * Also consume the ingestion stream `<prefix>events` of the `cache` Redis (which it then needs);
+   * `true` for the defaults.
+   */
+  stream?: boolean | Omit<StreamConsumerOptions, 'cache' | 'log'>;
 }
 
 export interface RunningWorker {
   worker: JobWorker;
   store: Store;
+  /** The stream consumer, when started with `stream`. */
+  stream: StreamConsumer | undefined;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -52,6 +62,11 @@ export async function startJobWorker(o: WorkerOptions): Promise<RunningWorker> {
     );
   }
   requireExistingStore(o.db);
+  if (o.stream && !o.cache) {
+    throw new InvalidArgumentError(
+      '--stream reads the stream on the cache Redis: give --cache redis://host:port',
+    );
+  }
   const bus = await openBus(o.cache);
   let store: Store;
   try {
@@ -71,12 +86,30 @@ export async function startJobWorker(o: WorkerOptions): Promise<RunningWorker> {
     ...(o.log === undefined ? {} : { log: o.log }),
   }).start();
   bus.subscribe(() => worker.wake());
+  let stream: StreamConsumer | undefined;
+  if (o.stream) {
+    try {
+      stream = await new StreamConsumer(store, {
+        ...(o.stream === true ? {} : o.stream),
+        cache: o.cache!,
+        consumer: o.stream !== true && o.stream.consumer ? o.stream.consumer : worker.id,
+        ...(o.log === undefined ? {} : { log: o.log }),
+      }).start();
+    } catch (err) {
+      await worker.stop(0);
+      await store.close();
+      await bus.close();
+      throw err;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     worker,
     store,
+    stream,
     close(graceMs = 0) {
       closing ??= (async () => {
+        await stream?.stop();
         await worker.stop(graceMs);
         await store.close();
         await bus.close();

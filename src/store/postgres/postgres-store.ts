@@ -17,8 +17,11 @@ import type {
   ArtifactFile,
   AttributedEvent,
   ChangeRecord,
+  EventWriteOptions,
   ExperimentArm,
   ExperimentRecord,
+  ImportAllOptions,
+  ImportAllResult,
   Impression,
   ItemListOptions,
   ItemPatch,
@@ -52,6 +55,7 @@ import {
 } from './catalog.js';
 import * as changes from './changes.js';
 import * as ab from './experiments.js';
+import { importFeedbackRows } from './import-feedback.js';
 import * as jobs from './jobs.js';
 import * as models from './models.js';
 import { createPool, inTransaction, type Pool, parsePostgresUrl, sqlState } from './pool.js';
@@ -69,6 +73,7 @@ import {
   type UserRow,
 } from './rows.js';
 import { migrate } from './schema.js';
+import * as streamEvents from './stream-events.js';
 
 const FLUSH_MS = 100;
 const FLUSH_ROWS = 512;
@@ -153,12 +158,14 @@ export class PostgresStore implements Store {
   async upsertItems(
     items: readonly StoredItem[],
     vectors: readonly ItemVectorRecord[] = [],
+    options: EventWriteOptions = {},
   ): Promise<{ inserted: number; updated: number }> {
     checkIds(
       items.map((i) => i.id),
       'item',
     );
     return this.tx(async (c) => {
+      if (!(await streamEvents.claimEvent(c, options.eventId))) return { inserted: 0, updated: 0 };
       const counts = await upsertItemRows(c, items);
       await checkItemsExist(c, vectors, 'vectors');
       await putVectorRows(c, vectors);
@@ -241,8 +248,9 @@ export class PostgresStore implements Store {
     });
   }
 
-  async deleteItem(id: string): Promise<void> {
+  async deleteItem(id: string, options: EventWriteOptions = {}): Promise<void> {
     await this.tx(async (c) => {
+      if (!(await streamEvents.claimEvent(c, options.eventId))) return;
       const r = await c.query('DELETE FROM items WHERE id = $1', [id]);
       if (r.rowCount === 0) throw new NotFoundError(`unknown item "${id}"`);
       await c.query('DELETE FROM feedback WHERE item = $1', [id]);
@@ -251,12 +259,15 @@ export class PostgresStore implements Store {
     });
   }
 
-  async importAll(batch: {
-    items: readonly StoredItem[];
-    vectors: readonly ItemVectorRecord[];
-    users: readonly StoredUser[];
-    feedback: readonly StoredFeedback[];
-  }): Promise<{ items: number; users: number; feedback: number }> {
+  async importAll(
+    batch: {
+      items: readonly StoredItem[];
+      vectors: readonly ItemVectorRecord[];
+      users: readonly StoredUser[];
+      feedback: readonly StoredFeedback[];
+    },
+    options: ImportAllOptions = {},
+  ): Promise<ImportAllResult> {
     checkIds(
       batch.items.map((i) => i.id),
       'item',
@@ -271,9 +282,15 @@ export class PostgresStore implements Store {
       await putVectorRows(c, batch.vectors);
       await upsertUserRows(c, batch.users);
       await checkItemsExist(c, batch.feedback, 'feedback');
-      await insertFeedbackRows(c, batch.feedback);
+      const fb = await importFeedbackRows(c, batch.feedback, options.replaceFeedback === true);
       await changes.record(c, this.origin, 'bulk', []);
-      return { items: batch.items.length, users: batch.users.length, feedback: batch.feedback.length };
+      return {
+        items: batch.items.length,
+        users: batch.users.length,
+        feedback: fb.inserted,
+        feedbackExisting: fb.existing,
+        feedbackRemoved: fb.removed,
+      };
     });
   }
 
@@ -313,9 +330,10 @@ export class PostgresStore implements Store {
     return { users: rows.map(rowToUser), total: total.rows[0]!.n };
   }
 
-  async deleteUser(id: string): Promise<void> {
+  async deleteUser(id: string, options: EventWriteOptions = {}): Promise<void> {
     await this.flush();
     await this.tx(async (c) => {
+      if (!(await streamEvents.claimEvent(c, options.eventId))) return;
       const r = await c.query('DELETE FROM users WHERE id = $1', [id]);
       if (r.rowCount === 0) throw new NotFoundError(`unknown user "${id}"`);
       for (const table of [
@@ -334,8 +352,10 @@ export class PostgresStore implements Store {
 
   async insertFeedback(
     rows: readonly StoredFeedback[],
+    options: EventWriteOptions = {},
   ): Promise<{ inserted: number; usersCreated: string[] }> {
     return this.tx(async (c) => {
+      if (!(await streamEvents.claimEvent(c, options.eventId))) return { inserted: 0, usersCreated: [] };
       await checkItemsExist(c, rows, '');
       const usersCreated = await insertFeedbackRows(c, rows);
       await changes.recordFeedback(c, this.origin, rows);
@@ -555,6 +575,14 @@ export class PostgresStore implements Store {
 
   firstChangeSeq(): Promise<number> {
     return changes.firstChangeSeq(this.pool);
+  }
+
+  appliedStreamEvents(ids: readonly string[]): Promise<Set<string>> {
+    return streamEvents.appliedEvents(this.pool, ids);
+  }
+
+  pruneStreamEvents(before: number): Promise<number> {
+    return streamEvents.pruneEvents(this.pool, before);
   }
 
   async enqueueJob(job: NewJob): Promise<JobRecord> {

@@ -179,6 +179,17 @@ CREATE UNIQUE INDEX jobs_dedupe ON jobs (dedupe_key)
   WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'running');
 `,
   },
+  {
+    version: 4,
+    name: 'stream event ids',
+    sql: `
+CREATE TABLE stream_events (
+  id TEXT PRIMARY KEY,
+  applied_at REAL NOT NULL
+);
+CREATE INDEX stream_events_applied ON stream_events (applied_at);
+`,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -70,7 +70,7 @@ describe('SqliteStore', () => {
       }),
     ).rejects.toThrow(/feedback\[2\]\.item/);
     expect(await store.counts()).toEqual({ items: 0, users: 0, feedback: 0 });
-    expect(await store.importAll(batch)).toEqual({ items: 2, users: 1, feedback: 2 });
+    expect(await store.importAll(batch)).toMatchObject({ items: 2, users: 1, feedback: 2 });
     expect(await store.counts()).toEqual({ items: 2, users: 2, feedback: 2 });
   });
 

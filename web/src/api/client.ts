@@ -63,7 +63,8 @@ interface RequestOptions {
 }
 
 async function request<T>(path: string, o: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // the dashboard's requests are an operator's: its feedback and views stay out of A/B statistics
+  const headers: Record<string, string> = { accept: 'application/json', 'x-fusionrec-operator': '1' };
   const key = getApiKey();
   if (key) headers['x-api-key'] = key;
   if (o.body !== undefined) headers['content-type'] = 'application/json';

@@ -35,6 +35,8 @@ export interface Status {
   index?: { kind: 'hnsw' | 'brute' | string; size: number; dim: number } | null;
   auth?: { writeKeyRequired: boolean; readKeyRequired: boolean };
   startedAt?: string | number;
+  /** The ingestion stream's lag (servers with a Redis cache, once the stream exists). */
+  stream?: { stream: string; events: number; pending: number; undelivered: number; seconds: number };
 }
 
 export interface ItemPage {

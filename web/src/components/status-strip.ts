@@ -1,7 +1,8 @@
 /**
  * @module web/components/status-strip
  * The strip under the header: active model version, catalog size, users, feedback total and
- * rate, the retrieval index and whether the API wants a key. Refreshes every 15 s, and at once
+ * rate, the retrieval index, whether the API wants a key, and the ingestion stream's lag when the
+ * server reads one (`fusionrec worker --stream`). Refreshes every 15 s, and at once
  * when a page says it changed something (the `fusionrec:changed` event).
  */
 import { api } from '../api/client.js';
@@ -42,6 +43,17 @@ export function renderStatus(s: Status): HTMLElement[] {
     ),
     cell('index', index, 'index'),
     cell('API', auth, 'auth'),
+    ...(s.stream
+      ? [
+          cell(
+            'stream lag',
+            `${int(s.stream.events)} · ${s.stream.seconds < 10 ? num(s.stream.seconds, 1) : int(s.stream.seconds)} s`,
+            'stream',
+            `${s.stream.stream}: events not yet applied by the ingestion workers ` +
+              `(${int(s.stream.pending)} in progress, ${int(s.stream.undelivered)} waiting) · age of the oldest`,
+          ),
+        ]
+      : []),
   ];
 }
 

@@ -26,8 +26,14 @@ export function fileBase64(file: File): Promise<string> {
   });
 }
 
-function results(items: ScoredItem[]): HTMLElement {
-  if (items.length === 0) return empty('Nothing found.', 'Try other words, or another modality.');
+/** The server's answer: the hits, or why nothing could match (`note`). */
+interface SearchResult {
+  items: ScoredItem[];
+  note?: string;
+}
+
+function results({ items, note }: SearchResult): HTMLElement {
+  if (items.length === 0) return empty('Nothing found.', note ?? 'Try other words, or another modality.');
   return h(
     'div',
     { class: 'grid', 'data-testid': 'search-results' },
@@ -70,8 +76,7 @@ export const searchPage: Page = async (root, ctx) => {
             if (text) body.text = text;
             if (image) body.image = await fileBase64(image);
             if (audio) body.audio = await fileBase64(audio);
-            const r = await api.post<{ items: ScoredItem[] }>('/v1/search', body, ctx.signal);
-            return results(r.items);
+            return results(await api.post<SearchResult>('/v1/search', body, ctx.signal));
           },
           ctx.signal,
           'Searching',
@@ -125,12 +130,9 @@ export const searchPage: Page = async (root, ctx) => {
   await fill(
     out,
     async () => {
-      const r = await api.get<{ items: ScoredItem[] }>(
-        '/v1/search',
-        { q, n: N, modality, withItems: true },
-        ctx.signal,
+      return results(
+        await api.get<SearchResult>('/v1/search', { q, n: N, modality, withItems: true }, ctx.signal),
       );
-      return results(r.items);
     },
     ctx.signal,
     'Searching',

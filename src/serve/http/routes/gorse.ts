@@ -3,92 +3,40 @@
  * A Gorse-compatible subset under /api/, with Gorse's JSON field names (ItemId, UserId,
  * FeedbackType, Timestamp, Labels, Categories, IsHidden, Comment) and shapes (`{"RowAffected": n}`,
  * recommendations as a list of ids, neighbours and popular/latest as `[{"Id", "Score"}]`), so that
- * existing Gorse clients work against fusionrec. Everything goes through the same engine as /v1.
+ * existing Gorse clients work against fusionrec (tested with gorsejs, Gorse's JavaScript client).
+ * Everything goes through the same engine as /v1. This module: health, insert/get/delete of items
+ * and users, feedback inserts, recommend (with write-back), popular/latest, neighbours and session
+ * recommend, each with Gorse's category path variant; ./gorse-data has item/user pages, updates and
+ * categories and user neighbours; ./gorse-feedback has the feedback reads and the 501s.
  */
 import { z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { InvalidInputError, NotFoundError } from '../../../errors.js';
-import type { StoredFeedback, StoredItem, StoredUser } from '../../../store/types.js';
+import type { StoredFeedback } from '../../../store/types.js';
 import { allowed } from '../auth.js';
 import { type App, route, type ServerContext } from '../context.js';
-import { isoOf, secondsOf } from '../convert.js';
-import { Id, MAX_ID_LENGTH } from '../schemas.js';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
-const Labels = z.union([z.array(z.string()), z.record(z.string(), z.unknown()), z.null()]).optional();
-const GorseItem = z
-  .object({
-    ItemId: Id,
-    IsHidden: z.boolean().optional(),
-    Categories: z.array(z.string().max(MAX_ID_LENGTH)).nullable().optional(),
-    Timestamp: z.union([z.string(), z.number()]).optional(),
-    Labels,
-    Comment: z.string().optional(),
-  })
-  .openapi('GorseItem');
-const GorseUser = z
-  .object({
-    UserId: Id,
-    Labels,
-    Subscribe: z.array(z.string()).nullable().optional(),
-    Comment: z.string().optional(),
-  })
-  .openapi('GorseUser');
-const GorseFeedback = z
-  .object({
-    FeedbackType: Id,
-    UserId: Id,
-    ItemId: Id,
-    Timestamp: z.union([z.string(), z.number()]).optional(),
-    Value: z.number().optional(),
-    Comment: z.string().optional(),
-  })
-  .openapi('GorseFeedback');
-const Success = z.object({ RowAffected: z.number().int() }).openapi('GorseSuccess');
-const Scores = z.array(z.object({ Id: z.string(), Score: z.number() })).openapi('GorseScores');
-const Health = z
-  .object({
-    Ready: z.boolean(),
-    DataStoreConnected: z.boolean(),
-    CacheStoreConnected: z.boolean(),
-    DataStoreError: z.string().nullable(),
-    CacheStoreError: z.string().nullable(),
-  })
-  .openapi('GorseHealth');
-const Page = z.object({
-  n: z.coerce.number().int().min(1).max(1000).default(10),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-
-/** Gorse labels (a list, or an object) as strings. */
-function labelsOf(l: unknown): string[] {
-  if (Array.isArray(l)) return l.map(String);
-  if (l && typeof l === 'object') {
-    return Object.entries(l as Record<string, unknown>).map(
-      ([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
-    );
-  }
-  return [];
-}
-
-function itemOf(x: z.infer<typeof GorseItem>, k: string, now: number): StoredItem {
-  const it: StoredItem = {
-    id: x.ItemId,
-    text: x.Comment ? { comment: x.Comment } : {},
-    categories: x.Categories ?? [],
-    labels: labelsOf(x.Labels),
-    attributes: {},
-    timestamp: secondsOf(x.Timestamp, `${k}Timestamp`, now),
-    hidden: x.IsHidden ?? false,
-    modalities: {},
-  };
-  if (x.Comment !== undefined) it.comment = x.Comment;
-  return it;
-}
+import { secondsOf } from '../convert.js';
+import { Id } from '../schemas.js';
+import { gorseDataRoutes } from './gorse-data.js';
+import { gorseFeedbackRoutes } from './gorse-feedback.js';
+import {
+  CategoryParam,
+  GorseFeedback,
+  GorseItem,
+  GorseSessionFeedback,
+  GorseUser,
+  gorseItem,
+  gorseUser,
+  Health,
+  ItemParam,
+  itemOf,
+  json,
+  Page,
+  Scores,
+  Success,
+  UserParam,
+  userOf,
+} from './gorse-schemas.js';
 
 /** The longest write-back delay accepted (one year): a delay only shifts the written timestamps. */
 export const MAX_WRITE_BACK_DELAY_SECONDS = 366 * 24 * 3600;
@@ -117,12 +65,6 @@ export function delaySeconds(text: string | undefined): number {
     );
   }
   return total;
-}
-
-function userOf(x: z.infer<typeof GorseUser>): StoredUser {
-  const u: StoredUser = { id: x.UserId, labels: labelsOf(x.Labels), attributes: {} };
-  if (x.Comment !== undefined) u.comment = x.Comment;
-  return u;
 }
 
 export function gorseRoutes(app: App, ctx: ServerContext): void {
@@ -190,19 +132,6 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  const ItemParam = z.object({
-    itemId: z
-      .string()
-      .min(1)
-      .openapi({ param: { name: 'itemId', in: 'path' } }),
-  });
-  const UserParam = z.object({
-    userId: z
-      .string()
-      .min(1)
-      .openapi({ param: { name: 'userId', in: 'path' } }),
-  });
-
   app.openapi(
     route(ctx, 'read', {
       method: 'get',
@@ -216,17 +145,7 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
       const { itemId } = c.req.valid('param');
       const it = await store.getItem(itemId);
       if (!it) throw new NotFoundError(`unknown item "${itemId}"`);
-      return c.json(
-        {
-          ItemId: it.id,
-          IsHidden: it.hidden,
-          Categories: it.categories,
-          Timestamp: isoOf(it.timestamp) ?? '0001-01-01T00:00:00Z',
-          Labels: it.labels,
-          Comment: it.comment ?? '',
-        },
-        200,
-      );
+      return c.json(gorseItem(it), 200);
     },
   );
 
@@ -289,7 +208,7 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
       const { userId } = c.req.valid('param');
       const u = await store.getUser(userId);
       if (!u) throw new NotFoundError(`unknown user "${userId}"`);
-      return c.json({ UserId: u.id, Labels: u.labels, Subscribe: [], Comment: u.comment ?? '' }, 200);
+      return c.json(gorseUser(u), 200);
     },
   );
 
@@ -416,78 +335,124 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  for (const path of ['/api/item/{itemId}/neighbors']) {
-    app.openapi(
-      route(ctx, 'read', {
-        method: 'get',
-        path,
-        tags: ['gorse'],
-        summary: 'Items similar to an item',
-        request: { params: ItemParam, query: Page },
-        responses: { 200: json(Scores, 'neighbours') },
-      }),
-      async (c) => {
-        const q = c.req.valid('query');
-        const r = await engine.similar(c.req.valid('param').itemId, { n: q.n, offset: q.offset });
-        return c.json(
-          r.items.map((i) => ({ Id: i.id, Score: i.score })),
-          200,
-        );
-      },
-    );
-  }
+  const scores = (items: readonly { id: string; score: number }[]) =>
+    items.map((i) => ({ Id: i.id, Score: i.score }));
+
+  // Gorse's clients call each of these with the category as a last path segment, empty for none
+  // (`/api/popular/`: the trailing slash is routed as without, see app.ts routingPath)
+  const neighbors = async (itemId: string, q: { n: number; offset: number }, category?: string) =>
+    scores((await engine.similar(itemId, { n: q.n, offset: q.offset, category })).items);
+  app.openapi(
+    route(ctx, 'read', {
+      method: 'get',
+      path: '/api/item/{itemId}/neighbors',
+      tags: ['gorse'],
+      summary: 'Items similar to an item',
+      request: { params: ItemParam, query: Page },
+      responses: { 200: json(Scores, 'neighbours') },
+    }),
+    async (c) => c.json(await neighbors(c.req.valid('param').itemId, c.req.valid('query')), 200),
+  );
+  app.openapi(
+    route(ctx, 'read', {
+      method: 'get',
+      path: '/api/item/{itemId}/neighbors/{category}',
+      tags: ['gorse'],
+      summary: 'Items similar to an item, in a category',
+      request: { params: ItemParam.merge(CategoryParam), query: Page },
+      responses: { 200: json(Scores, 'neighbours') },
+    }),
+    async (c) => {
+      const p = c.req.valid('param');
+      return c.json(await neighbors(p.itemId, c.req.valid('query'), p.category), 200);
+    },
+  );
 
   const ListQuery = Page.extend({ 'user-id': z.string().min(1).optional() });
+  const list = (
+    kind: 'popular' | 'latest',
+    q: z.infer<typeof ListQuery>,
+    category: string | undefined,
+  ): { Id: string; Score: number }[] => {
+    const { catalog } = engine;
+    const seen = q['user-id'] ? catalog.user(q['user-id'])?.seen : undefined;
+    const order = kind === 'popular' ? catalog.popular() : catalog.latest();
+    const out: { Id: string; Score: number }[] = [];
+    let skipped = 0;
+    for (let k = 0; k < order.length && out.length < q.n; k++) {
+      const ci = order[k]!;
+      if (!catalog.servable(ci) || seen?.has(ci)) continue;
+      if (category !== undefined && !catalog.hasCategory(ci, category)) continue;
+      if (skipped++ < q.offset) continue;
+      const score = kind === 'popular' ? catalog.popularity[ci]! : catalog.timestamps[ci]!;
+      out.push({ Id: catalog.ids.raw(ci), Score: score });
+    }
+    return out;
+  };
   for (const kind of ['popular', 'latest'] as const) {
+    const what = kind === 'popular' ? 'Popular' : 'Latest';
     app.openapi(
       route(ctx, 'read', {
         method: 'get',
         path: `/api/${kind}`,
         tags: ['gorse'],
-        summary: `${kind === 'popular' ? 'Popular' : 'Latest'} items (optionally without those a user has seen)`,
+        summary: `${what} items (optionally without those a user has seen)`,
         request: { query: ListQuery },
         responses: { 200: json(Scores, 'items') },
       }),
-      async (c) => {
-        const q = c.req.valid('query');
-        const seen = q['user-id'] ? engine.catalog.user(q['user-id'])?.seen : undefined;
-        const order = kind === 'popular' ? engine.catalog.popular() : engine.catalog.latest();
-        const out: { Id: string; Score: number }[] = [];
-        let skipped = 0;
-        for (let k = 0; k < order.length && out.length < q.n; k++) {
-          const ci = order[k]!;
-          if (!engine.catalog.servable(ci) || seen?.has(ci)) continue;
-          if (skipped++ < q.offset) continue;
-          const score = kind === 'popular' ? engine.catalog.popularity[ci]! : engine.catalog.timestamps[ci]!;
-          out.push({ Id: engine.catalog.ids.raw(ci), Score: score });
-        }
-        return c.json(out, 200);
-      },
+      async (c) => c.json(list(kind, c.req.valid('query'), undefined), 200),
+    );
+    app.openapi(
+      route(ctx, 'read', {
+        method: 'get',
+        path: `/api/${kind}/{category}`,
+        tags: ['gorse'],
+        summary: `${what} items in a category (optionally without those a user has seen)`,
+        request: { params: CategoryParam, query: ListQuery },
+        responses: { 200: json(Scores, 'items') },
+      }),
+      async (c) => c.json(list(kind, c.req.valid('query'), c.req.valid('param').category), 200),
     );
   }
 
+  const session = (
+    body: z.infer<typeof GorseSessionFeedback>[],
+    q: { n: number; offset: number },
+    category?: string,
+  ) =>
+    scores(
+      engine.sessionRecommend(
+        body.map((f) => ({ item: f.ItemId, type: f.FeedbackType, value: f.Value ?? 1 })),
+        { n: q.n, offset: q.offset, category },
+      ).items,
+    );
+  const SessionBody = {
+    body: { content: { 'application/json': { schema: z.array(GorseSessionFeedback) } }, required: true },
+  };
   app.openapi(
     route(ctx, 'read', {
       method: 'post',
       path: '/api/session/recommend',
       tags: ['gorse'],
       summary: 'Recommendations for a session from its feedback',
-      request: {
-        query: Page,
-        body: { content: { 'application/json': { schema: z.array(GorseFeedback) } }, required: true },
-      },
+      request: { query: Page, ...SessionBody },
       responses: { 200: json(Scores, 'items') },
     }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const r = engine.sessionRecommend(
-        c.req.valid('json').map((f) => ({ item: f.ItemId, type: f.FeedbackType, value: f.Value ?? 1 })),
-        { n: q.n, offset: q.offset },
-      );
-      return c.json(
-        r.items.map((i) => ({ Id: i.id, Score: i.score })),
-        200,
-      );
-    },
+    async (c) => c.json(session(c.req.valid('json'), c.req.valid('query')), 200),
   );
+  app.openapi(
+    route(ctx, 'read', {
+      method: 'post',
+      path: '/api/session/recommend/{category}',
+      tags: ['gorse'],
+      summary: 'Recommendations for a session from its feedback, in a category',
+      request: { params: CategoryParam, query: Page, ...SessionBody },
+      responses: { 200: json(Scores, 'items') },
+    }),
+    async (c) =>
+      c.json(session(c.req.valid('json'), c.req.valid('query'), c.req.valid('param').category), 200),
+  );
+
+  gorseDataRoutes(app, ctx);
+  gorseFeedbackRoutes(app, ctx);
 }

@@ -85,6 +85,20 @@ export function healthRoutes(app: App, ctx: ServerContext): void {
       uptimeSeconds: z.number(),
       modelError: z.string().optional(),
       jobs: z.object({ running: z.number().int(), queued: z.number().int() }),
+      stream: z
+        .object({
+          stream: z.string(),
+          group: z.string(),
+          events: z.number().int(),
+          pending: z.number().int(),
+          undelivered: z.number().int(),
+          seconds: z.number(),
+          consumers: z.number().int(),
+        })
+        .optional()
+        .openapi({
+          description: 'the ingestion stream (servers with a Redis cache, once it exists): its lag',
+        }),
     })
     .openapi('Status');
   app.openapi(
@@ -98,6 +112,7 @@ export function healthRoutes(app: App, ctx: ServerContext): void {
     async (c) => {
       const s = await engine.status();
       const jobs = await ctx.jobs.list();
+      const lag = await ctx.streamLag?.read();
       return c.json(
         {
           ...s,
@@ -112,6 +127,19 @@ export function healthRoutes(app: App, ctx: ServerContext): void {
             running: jobs.filter((j) => j.status === 'running').length,
             queued: jobs.filter((j) => j.status === 'queued').length,
           },
+          ...(lag
+            ? {
+                stream: {
+                  stream: lag.stream,
+                  group: lag.group,
+                  events: lag.events,
+                  pending: lag.pending,
+                  undelivered: lag.undelivered,
+                  seconds: lag.seconds,
+                  consumers: lag.consumers,
+                },
+              }
+            : {}),
         },
         200,
       );

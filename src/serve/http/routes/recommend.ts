@@ -7,6 +7,7 @@ import { InvalidInputError } from '../../../errors.js';
 import type { RecommendResult } from '../../engine/engine.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { base64, withItems } from '../convert.js';
+import { isOperator } from '../operator.js';
 import {
   flag,
   RecommendQuery,
@@ -22,6 +23,12 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+
+/** The `note` of an empty search result: why nothing could match (absent when something did). */
+function noteOf(hits: readonly unknown[], notes: readonly string[]): { note?: string } {
+  if (hits.length > 0) return {};
+  return { note: notes.length > 0 ? `nothing matched: ${notes.join('; ')}` : 'nothing matched' };
+}
 
 export function recommendRoutes(app: App, ctx: ServerContext): void {
   const { engine } = ctx;
@@ -49,6 +56,7 @@ export function recommendRoutes(app: App, ctx: ServerContext): void {
         category: q.category,
         excludeSeen: flag(q.excludeSeen, true),
         explain: flag(q.explain, false),
+        operator: isOperator(c),
       });
       return c.json(await attach(r, flag(q.withItems, false)), 200);
     },
@@ -86,8 +94,15 @@ export function recommendRoutes(app: App, ctx: ServerContext): void {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      const hits = await engine.search({ text: q.q, n: q.n, modality: q.modality, category: q.category });
-      return c.json({ items: await withItems(store, hits, flag(q.withItems, false)) }, 200);
+      const notes: string[] = [];
+      const hits = await engine.search(
+        { text: q.q, n: q.n, modality: q.modality, category: q.category },
+        notes,
+      );
+      return c.json(
+        { items: await withItems(store, hits, flag(q.withItems, false)), ...noteOf(hits, notes) },
+        200,
+      );
     },
   );
 
@@ -108,15 +123,22 @@ export function recommendRoutes(app: App, ctx: ServerContext): void {
           'expected one of text, image or audio',
         );
       }
-      const hits = await engine.search({
-        text: b.text,
-        image: b.image === undefined ? undefined : base64(b.image, 'image'),
-        audio: b.audio === undefined ? undefined : base64(b.audio, 'audio'),
-        n: b.n ?? 10,
-        modality: b.modality ?? 'any',
-        category: b.category,
-      });
-      return c.json({ items: await withItems(store, hits, b.withItems ?? false) }, 200);
+      const notes: string[] = [];
+      const hits = await engine.search(
+        {
+          text: b.text,
+          image: b.image === undefined ? undefined : base64(b.image, 'image'),
+          audio: b.audio === undefined ? undefined : base64(b.audio, 'audio'),
+          n: b.n ?? 10,
+          modality: b.modality ?? 'any',
+          category: b.category,
+        },
+        notes,
+      );
+      return c.json(
+        { items: await withItems(store, hits, b.withItems ?? false), ...noteOf(hits, notes) },
+        200,
+      );
     },
   );
 }

@@ -7,6 +7,7 @@ import { NotFoundError } from '../../../errors.js';
 import type { StoredFeedback } from '../../../store/types.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { isoOf, itemJson, secondsOf, userFromInput } from '../convert.js';
+import { isOperator } from '../operator.js';
 import { FeedbackInput, Id, IdParam, Item, Limit, Offset, User, UserInput } from '../schemas.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -121,6 +122,8 @@ export function userRoutes(app: App, ctx: ServerContext): void {
       tags: ['feedback'],
       summary:
         "Insert feedback (unknown users are created; an unknown item is a 404); updates the users' vectors at once",
+      description:
+        'With the header `X-Fusionrec-Operator: 1` (the dashboard sends it) the feedback is stored and folded in, but not attributed to A/B impressions nor counted in the live feedback rate.',
       request: {
         body: { content: { 'application/json': { schema: z.array(FeedbackInput) } }, required: true },
       },
@@ -135,7 +138,7 @@ export function userRoutes(app: App, ctx: ServerContext): void {
         value: f.value ?? 1,
         timestamp: secondsOf(f.timestamp, `[${k}].timestamp`, now),
       }));
-      return c.json(await engine.addFeedback(rows), 200);
+      return c.json(await engine.addFeedback(rows, { operator: isOperator(c) }), 200);
     },
   );
 }
