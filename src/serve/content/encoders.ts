@@ -30,6 +30,7 @@ import type { ItemVectorRecord, ModalityStatus, Store, StoredItem } from '../../
 import { EncodeBusyError, EncodeTimeoutError } from './busy.js';
 import { EncodeService } from './encode-service.js';
 import { checkMediaHeader, DEFAULT_MEDIA_LIMITS, type MediaLimits } from './limits.js';
+import { fetchRemoteMedia, RemoteFetchError, type RemoteFetchOptions } from './remote-fetch.js';
 import { TimeSlicer } from './slices.js';
 import { deserializeTextState, type SerializedTextState, serializeTextState } from './text-state.js';
 
@@ -89,6 +90,8 @@ export class ContentEncoders {
     readonly mediaRoot: string,
     private readonly allowRemote: boolean,
     private service: EncodeService | undefined,
+    /** Limits and allowed internal hosts of remote media fetches (`--allow-remote`). */
+    private readonly remote: RemoteFetchOptions = {},
   ) {}
 
   /**
@@ -99,10 +102,17 @@ export class ContentEncoders {
   static async open(
     store: Store,
     mediaRoot: string,
-    options: { allowRemote?: boolean; service?: EncodeService } = {},
+    options: { allowRemote?: boolean; service?: EncodeService; remote?: RemoteFetchOptions } = {},
   ): Promise<ContentEncoders> {
     const config = (await store.getMeta<EncodersConfig>(META.encoders)) ?? DEFAULT_ENCODERS;
-    return new ContentEncoders(store, config, mediaRoot, options.allowRemote ?? false, options.service);
+    return new ContentEncoders(
+      store,
+      config,
+      mediaRoot,
+      options.allowRemote ?? false,
+      options.service,
+      options.remote,
+    );
   }
 
   /** The encode service (this instance's own is started on first use). */
@@ -331,11 +341,10 @@ export class ContentEncoders {
             continue;
           }
           try {
-            const res = await fetch(ref);
-            if (!res.ok) throw new Error(`HTTP ${res.status}`);
-            inputs.push({ id: it.id, bytes: new Uint8Array(await res.arrayBuffer()) });
+            inputs.push({ id: it.id, bytes: await fetchRemoteMedia(ref, this.remote) });
           } catch (err) {
-            fail(it.id, kind, `fetching ${ref}: ${describeError(err)}`);
+            const why = err instanceof RemoteFetchError ? err.message : 'could not be fetched';
+            fail(it.id, kind, `fetching ${ref}: ${why}`);
           }
           continue;
         }

@@ -13,6 +13,7 @@
  *   item vector (contentItemVector) and can be recommended at once; with an ID-only model they
  *   appear through the latest fallback, content similarity and search.
  */
+
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -35,6 +36,7 @@ import type {
 import type { EncodeService } from '../content/encode-service.js';
 import { ContentEncoders, META } from '../content/encoders.js';
 import { mediaRootOf, normalizeItemMedia, prepareItems } from '../content/prepare-items.js';
+import type { RemoteFetchOptions } from '../content/remote-fetch.js';
 import { TimeSlicer } from '../content/slices.js';
 import type { IndexOptions } from '../retrieval/index.js';
 import { CatalogState } from './catalog.js';
@@ -56,6 +58,8 @@ export interface EngineOptions {
   logAllImpressions?: boolean;
   index?: IndexOptions;
   allowRemote?: boolean;
+  /** Limits of remote media fetches, and internal hosts allowed (`--allow-remote`). */
+  remoteFetch?: RemoteFetchOptions;
   /** Where media are decoded and encoded, with its limits (default: one per ContentEncoders). */
   encodeService?: EncodeService;
   /** Called on engine events (metrics). */
@@ -162,6 +166,7 @@ export class Engine {
     const content = await ContentEncoders.open(store, mediaRoot, {
       allowRemote: options.allowRemote ?? false,
       ...(options.encodeService ? { service: options.encodeService } : {}),
+      ...(options.remoteFetch ? { remote: options.remoteFetch } : {}),
     });
     const engine = new Engine(store, mediaRoot, catalog, content, options);
     const active = await store.activeModelVersion();
