@@ -238,6 +238,21 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     port: o.port ?? 8087,
     hostname: o.host ?? '127.0.0.1',
   });
+  /** Releases everything opened above, in order (after the HTTP server stopped or never listened). */
+  const release = async (): Promise<void> => {
+    await follower.stop();
+    try {
+      await jobs.close();
+    } catch (err) {
+      log(describeError(err));
+    }
+    await engine.close();
+    await encoding.dispose();
+    await store.close();
+    await bus.close();
+    await streamLag?.close();
+    await userVectors?.close();
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
@@ -245,14 +260,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     });
   } catch (err) {
     // nothing listens: release what was opened, then say which port and which flag
-    await follower.stop();
-    await jobs.close();
-    await engine.close();
-    await encoding.dispose();
-    await store.close();
-    await bus.close();
-    await streamLag?.close();
-    await userVectors?.close();
+    await release();
     throw listenError(err, o.port ?? 8087, o.host ?? '127.0.0.1');
   }
   const { port } = server.address() as AddressInfo;
@@ -292,18 +300,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
           });
           http.closeIdleConnections?.();
         });
-        await follower.stop();
-        try {
-          await jobs.close();
-        } catch (err) {
-          log(describeError(err));
-        }
-        await engine.close();
-        await encoding.dispose();
-        await store.close();
-        await bus.close();
-        await streamLag?.close();
-        await userVectors?.close();
+        await release();
       })();
       return closing;
     },

@@ -7,17 +7,17 @@
  */
 import type { AttributeValue } from '../../data/types.js';
 import type { MediaKind } from '../../encoders/encoder.js';
-import { InvalidInputError } from '../../errors.js';
 import type {
   ExperimentArm,
   ExperimentRecord,
   Impression,
-  ListOptions,
   ModalityStatus,
   StoredFeedback,
   StoredItem,
   UserSummary,
 } from '../types.js';
+
+export { checkIds, pageOf } from '../batch-checks.js';
 
 export interface ItemRow {
   id: string;
@@ -66,9 +66,6 @@ export interface ImpressionRow {
 export const FEEDBACK_COLUMNS = 'user_id AS "user", item, type, value, timestamp';
 
 export type FeedbackRow = StoredFeedback;
-
-/** Where batch errors point: the request or batch, not a file. */
-const BATCH = 'batch';
 
 export function toBytea(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -138,31 +135,6 @@ export function rowToImpression(r: ImpressionRow): Impression {
   if (r.experiment !== null) imp.experiment = r.experiment;
   if (r.arm !== null) imp.arm = r.arm;
   return imp;
-}
-
-/** Throws InvalidInputError for an empty or repeated id (`[k].id`). */
-export function checkIds(ids: readonly string[], what: string): void {
-  const seen = new Map<string, number>();
-  ids.forEach((id, k) => {
-    if (typeof id !== 'string' || id === '') {
-      throw new InvalidInputError(
-        { file: BATCH, line: 0, field: `[${k}].id` },
-        `expected a non-empty ${what} id`,
-      );
-    }
-    const first = seen.get(id);
-    if (first !== undefined) {
-      throw new InvalidInputError(
-        { file: BATCH, line: 0, field: `[${k}].id` },
-        `expected a unique ${what} id, got ${JSON.stringify(id)} again (first at [${first}])`,
-      );
-    }
-    seen.set(id, k);
-  });
-}
-
-export function pageOf(o: ListOptions | undefined): { limit: number; offset: number } {
-  return { limit: Math.max(0, o?.limit ?? 100), offset: Math.max(0, o?.offset ?? 0) };
 }
 
 /** The distinct values in first-appearance order. */

@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { AttributeValue } from '../../data/types.js';
 import type { MediaKind } from '../../encoders/encoder.js';
-import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../../errors.js';
+import { AlreadyExistsError, NotFoundError } from '../../errors.js';
+import { checkIds, pageOf } from '../batch-checks.js';
 import type {
   ArmBucket,
   ArmCounts,
@@ -88,8 +89,6 @@ interface FeedbackRow {
 
 const FLUSH_MS = 100;
 const FLUSH_ROWS = 512;
-/** Where batch errors point: the request or batch, not a file. */
-const BATCH = 'batch';
 
 function toBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -144,30 +143,6 @@ function itemParams(it: StoredItem): unknown[] {
     JSON.stringify(it.modalities),
     it.comment ?? null,
   ];
-}
-
-function checkIds(ids: readonly string[], what: string): void {
-  const seen = new Map<string, number>();
-  ids.forEach((id, k) => {
-    if (typeof id !== 'string' || id === '') {
-      throw new InvalidInputError(
-        { file: BATCH, line: 0, field: `[${k}].id` },
-        `expected a non-empty ${what} id`,
-      );
-    }
-    const first = seen.get(id);
-    if (first !== undefined) {
-      throw new InvalidInputError(
-        { file: BATCH, line: 0, field: `[${k}].id` },
-        `expected a unique ${what} id, got ${JSON.stringify(id)} again (first at [${first}])`,
-      );
-    }
-    seen.set(id, k);
-  });
-}
-
-function pageOf(o: ListOptions | undefined): { limit: number; offset: number } {
-  return { limit: Math.max(0, o?.limit ?? 100), offset: Math.max(0, o?.offset ?? 0) };
 }
 
 const now = (): number => Date.now() / 1000;
