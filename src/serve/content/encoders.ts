@@ -20,7 +20,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Item } from '../../data/types.js';
-import type { Encoder, EncoderInput, MediaKind } from '../../encoders/encoder.js';
+import type { EncodeResult, Encoder, EncoderInput, MediaKind } from '../../encoders/encoder.js';
 import { createEncoder, ENCODERS } from '../../encoders/registry.js';
 import { type BuiltinTextEncoder, createBuiltinTextEncoder } from '../../encoders/text/builtin.js';
 import { describeError, InvalidInputError, NotSupportedError } from '../../errors.js';
@@ -77,6 +77,30 @@ export function storedItemText(item: StoredItem): string {
 /** Errors that fail a whole request (503) rather than one item. */
 function isServiceRefusal(err: unknown): boolean {
   return err instanceof EncodeBusyError || err instanceof EncodeTimeoutError;
+}
+
+/** Adds one encoded batch to `out`: a vector and "present" per encoded input, a failure otherwise. */
+function record(
+  kind: MediaKind,
+  inputs: readonly EncoderInput[],
+  r: EncodeResult & { id: string; dims: number },
+  out: EncodedItems,
+  fail: (id: string, modality: MediaKind, reason: string) => void,
+): void {
+  inputs.forEach((x, b) => {
+    if (!r.ok[b]) {
+      fail(x.id, kind, r.errors[b] ?? 'the encoder gave no reason');
+      return;
+    }
+    out.vectors.push({
+      item: x.id,
+      modality: kind,
+      encoder: r.id,
+      vector: r.vectors.slice(b * r.dims, (b + 1) * r.dims),
+    });
+    out.status.get(x.id)![kind] = 'present';
+    out.encoded[kind]++;
+  });
 }
 
 export class ContentEncoders {
@@ -373,20 +397,7 @@ export class ContentEncoders {
         const batch = await this.checkedBatch(kind, inputs.slice(start, start + BATCH), fail);
         if (batch.length === 0) continue;
         const r = await enc.encode(batch);
-        batch.forEach((x, b) => {
-          if (!r.ok[b]) {
-            fail(x.id, kind, r.errors[b] ?? 'the encoder gave no reason');
-            return;
-          }
-          out.vectors.push({
-            item: x.id,
-            modality: kind,
-            encoder: enc.id,
-            vector: r.vectors.slice(b * enc.dims, (b + 1) * enc.dims),
-          });
-          out.status.get(x.id)![kind] = 'present';
-          out.encoded[kind]++;
-        });
+        record(kind, batch, { ...r, id: enc.id, dims: enc.dims }, out, fail);
       }
     }
     return out;
@@ -407,20 +418,7 @@ export class ContentEncoders {
       for (const x of inputs) fail(x.id, kind, `no ${kind} encoder: ${describeError(err)}`);
       return;
     }
-    inputs.forEach((x, b) => {
-      if (!r.ok[b]) {
-        fail(x.id, kind, r.errors[b] ?? 'the encoder gave no reason');
-        return;
-      }
-      out.vectors.push({
-        item: x.id,
-        modality: kind,
-        encoder: r.id,
-        vector: r.vectors.slice(b * r.dims, (b + 1) * r.dims),
-      });
-      out.status.get(x.id)![kind] = 'present';
-      out.encoded[kind]++;
-    });
+    record(kind, inputs, r, out, fail);
   }
 
   /**

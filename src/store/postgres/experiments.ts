@@ -7,6 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, NotFoundError } from '../../errors.js';
+import {
+  type ImpressionRow as ArmImpressionRow,
+  armBuckets,
+  armCounts,
+  type EventRow,
+} from '../ab-counts.js';
 import type {
   ArmBucket,
   ArmCounts,
@@ -145,30 +151,16 @@ export async function addAttributedEvents(db: Queryable, events: readonly Attrib
 }
 
 export async function experimentCounts(db: Queryable, experiment: string): Promise<ArmCounts[]> {
-  const byArm = new Map<string, ArmCounts>();
-  const arm = (name: string) => {
-    let a = byArm.get(name);
-    if (!a) {
-      a = { arm: name, impressions: 0, clicks: 0, conversions: 0 };
-      byArm.set(name, a);
-    }
-    return a;
-  };
-  const imps = await db.query<{ arm: string; n: number }>(
+  const imps = await db.query<ArmImpressionRow>(
     'SELECT arm, COUNT(*)::int AS n FROM impressions WHERE experiment = $1 GROUP BY arm ORDER BY MIN(time), arm',
     [experiment],
   );
-  for (const r of imps.rows) arm(r.arm).impressions = r.n;
-  const events = await db.query<{ arm: string; kind: string; n: number }>(
+  const events = await db.query<EventRow>(
     'SELECT arm, kind, COUNT(DISTINCT impression)::int AS n FROM ab_events WHERE experiment = $1 GROUP BY arm, kind ' +
       'ORDER BY arm, kind',
     [experiment],
   );
-  for (const r of events.rows) {
-    if (r.kind === 'click') arm(r.arm).clicks = r.n;
-    else arm(r.arm).conversions = r.n;
-  }
-  return [...byArm.values()];
+  return armCounts(imps.rows, events.rows);
 }
 
 export async function experimentTimeseries(
@@ -176,32 +168,17 @@ export async function experimentTimeseries(
   experiment: string,
   bucketSeconds: number,
 ): Promise<ArmBucket[]> {
-  const out = new Map<string, ArmBucket>();
-  const at = (b: number, arm: string) => {
-    const key = `${b}\u0000${arm}`;
-    let x = out.get(key);
-    if (!x) {
-      x = { t: b * bucketSeconds, arm, impressions: 0, clicks: 0, conversions: 0 };
-      out.set(key, x);
-    }
-    return x;
-  };
   // trunc, as SQLite's CAST(time / s AS INTEGER)
-  const imps = await db.query<{ b: number; arm: string; n: number }>(
+  const imps = await db.query<ArmImpressionRow & { b: number }>(
     'SELECT trunc(time / $1)::float8 AS b, arm, COUNT(*)::int AS n FROM impressions WHERE experiment = $2 GROUP BY 1, 2',
     [bucketSeconds, experiment],
   );
-  for (const r of imps.rows) at(r.b, r.arm).impressions = r.n;
-  const events = await db.query<{ b: number; arm: string; kind: string; n: number }>(
+  const events = await db.query<EventRow & { b: number }>(
     'SELECT trunc(time / $1)::float8 AS b, arm, kind, COUNT(DISTINCT impression)::int AS n FROM ab_events ' +
       'WHERE experiment = $2 GROUP BY 1, 2, 3',
     [bucketSeconds, experiment],
   );
-  for (const r of events.rows) {
-    if (r.kind === 'click') at(r.b, r.arm).clicks = r.n;
-    else at(r.b, r.arm).conversions = r.n;
-  }
-  return [...out.values()].sort((a, b) => a.t - b.t || (a.arm < b.arm ? -1 : a.arm > b.arm ? 1 : 0));
+  return armBuckets(bucketSeconds, imps.rows, events.rows);
 }
 
 export async function userRequestLogCount(db: Queryable, user: string): Promise<number> {

@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import type { AttributeValue } from '../../data/types.js';
 import type { MediaKind } from '../../encoders/encoder.js';
 import { AlreadyExistsError, NotFoundError } from '../../errors.js';
+import { armBuckets, armCounts, type EventRow, type ImpressionRow } from '../ab-counts.js';
 import { checkIds, pageOf } from '../batch-checks.js';
 import type {
   ArmBucket,
@@ -909,54 +910,19 @@ export class SqliteStore implements Store {
 
   async experimentCounts(experiment: string): Promise<ArmCounts[]> {
     this.flush();
-    const byArm = new Map<string, ArmCounts>();
-    const arm = (name: string) => {
-      let a = byArm.get(name);
-      if (!a) {
-        a = { arm: name, impressions: 0, clicks: 0, conversions: 0 };
-        byArm.set(name, a);
-      }
-      return a;
-    };
-    for (const r of this.st.impressionCounts!.all(experiment) as { arm: string; n: number }[]) {
-      arm(r.arm).impressions = r.n;
-    }
-    for (const r of this.st.eventCounts!.all(experiment) as { arm: string; kind: string; n: number }[]) {
-      if (r.kind === 'click') arm(r.arm).clicks = r.n;
-      else arm(r.arm).conversions = r.n;
-    }
-    return [...byArm.values()];
+    return armCounts(
+      this.st.impressionCounts!.all(experiment) as ImpressionRow[],
+      this.st.eventCounts!.all(experiment) as EventRow[],
+    );
   }
 
   async experimentTimeseries(experiment: string, bucketSeconds: number): Promise<ArmBucket[]> {
     this.flush();
-    const out = new Map<string, ArmBucket>();
-    const at = (b: number, arm: string) => {
-      const key = `${b}\u0000${arm}`;
-      let x = out.get(key);
-      if (!x) {
-        x = { t: b * bucketSeconds, arm, impressions: 0, clicks: 0, conversions: 0 };
-        out.set(key, x);
-      }
-      return x;
-    };
-    for (const r of this.st.impressionSeries!.all(bucketSeconds, experiment) as {
-      b: number;
-      arm: string;
-      n: number;
-    }[]) {
-      at(r.b, r.arm).impressions = r.n;
-    }
-    for (const r of this.st.eventSeries!.all(bucketSeconds, experiment) as {
-      b: number;
-      arm: string;
-      kind: string;
-      n: number;
-    }[]) {
-      if (r.kind === 'click') at(r.b, r.arm).clicks = r.n;
-      else at(r.b, r.arm).conversions = r.n;
-    }
-    return [...out.values()].sort((a, b) => a.t - b.t || (a.arm < b.arm ? -1 : a.arm > b.arm ? 1 : 0));
+    return armBuckets(
+      bucketSeconds,
+      this.st.impressionSeries!.all(bucketSeconds, experiment) as (ImpressionRow & { b: number })[],
+      this.st.eventSeries!.all(bucketSeconds, experiment) as (EventRow & { b: number })[],
+    );
   }
 
   async changesSince(after: number, limit = 1000): Promise<ChangeRecord[]> {
