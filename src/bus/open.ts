@@ -36,16 +36,26 @@ const WRITES: ReadonlySet<string> = new Set([
 
 /** `store`, with every committed write followed by a bus notification (fire and forget). */
 export function notifyingStore(store: Store, bus: Bus): Store {
+  // one wrapper per method, made on first use (reads on the request path allocate nothing)
+  const methods = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if (typeof v !== 'function') return v;
-      if (typeof prop !== 'string' || !WRITES.has(prop)) return v.bind(target);
-      return async (...args: unknown[]) => {
-        const r = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        void bus.notify();
-        return r;
-      };
+      let m = methods.get(prop);
+      if (m === undefined) {
+        const f = v as (...a: unknown[]) => Promise<unknown>;
+        m =
+          typeof prop === 'string' && WRITES.has(prop)
+            ? async (...args: unknown[]) => {
+                const r = await f.apply(target, args);
+                void bus.notify();
+                return r;
+              }
+            : f.bind(target);
+        methods.set(prop, m);
+      }
+      return m;
     },
   });
 }
