@@ -14,6 +14,9 @@ import {
   runExperiment,
 } from '../../experiment/experiment.js';
 import { formatExperiment } from '../../experiment/report.js';
+import { formatSeedExperiment } from '../../experiment/seed-report.js';
+import { parseSeeds } from '../../experiment/seed-stats.js';
+import { runExperimentSeeds, seedResultToJson } from '../../experiment/seeds.js';
 import { type Progress, progress } from '../../util/progress.js';
 import { parseParamsList } from '../params.js';
 
@@ -22,6 +25,8 @@ export interface ExperimentFileConfig {
   dataset?: string;
   models?: (string | ModelSpec)[];
   seed?: number;
+  /** Repeat every model over these seeds and report mean ± std. */
+  seeds?: number[];
   split?: string;
   patience?: number;
   maxEpochs?: number;
@@ -39,6 +44,7 @@ interface Flags {
   params?: string;
   config?: string;
   seed?: string;
+  seeds?: string;
   json?: string;
   split?: string;
   modality: string[];
@@ -108,6 +114,10 @@ export function registerExperiment(program: Command): void {
     )
     .option('-c, --config <file>', 'JSON config (dataset, models with params, split, …)')
     .option('--seed <n>', 'random seed (default 42)')
+    .option(
+      '--seeds <list>',
+      'repeat every model over these seeds (e.g. 1,2,3,4,5 or 1-5): mean ± std, 95% interval, paired tests over seeds and users',
+    )
     .option('--json <out>', 'write the results as JSON to this file')
     .option(
       '--split <spec>',
@@ -204,6 +214,25 @@ export function registerExperiment(program: Command): void {
           );
         },
       };
+      const seeds = flags.seeds !== undefined ? parseSeeds(flags.seeds) : cfg.seeds;
+      if (seeds && flags.seed !== undefined)
+        throw new InvalidArgumentError('give --seed or --seeds, not both');
+      if (seeds && seeds.length > 1) {
+        const { seed: _seed, ...rest } = options;
+        const multi = await runExperimentSeeds(ds, rest, seeds, (seed, k) => {
+          for (const b of bars.values()) b.stop();
+          bars.clear();
+          process.stderr.write(`seed ${seed} (${k + 1}/${seeds.length})\n`);
+        });
+        for (const b of bars.values()) b.stop();
+        process.stdout.write(`${formatSeedExperiment(multi, options.validMetric ?? 'recall@20')}\n`);
+        if (flags.json) {
+          await writeFile(flags.json, `${JSON.stringify(seedResultToJson(multi), null, 2)}\n`);
+          process.stdout.write(`results written to ${flags.json}\n`);
+        }
+        return;
+      }
+      if (seeds?.length === 1) options.seed = seeds[0]!;
       const result = await runExperiment(ds, options);
       for (const b of bars.values()) b.stop();
       process.stdout.write(`${formatExperiment(result)}\n`);
