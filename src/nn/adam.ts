@@ -1,7 +1,8 @@
 /**
  * @module nn/adam
- * Dense Adam (Kingma & Ba 2015) with optional decoupled L2 over a set of Params, as torch.optim.Adam
- * with weight_decay (the L2 gradient λ·w is added before the moments, as torch does).
+ * Dense Adam (Kingma & Ba 2015) with optional coupled L2 over a set of Params, as torch.optim.Adam
+ * with weight_decay: the L2 gradient λ·w is added to the gradient before the moments (not AdamW's
+ * decoupled decay, which would subtract lr·λ·w outside the adaptive step).
  */
 import type { Param } from './tensor.js';
 

@@ -149,4 +149,32 @@ describe('Graph gradients match finite differences', () => {
     expect(mean).toBeLessThan(1.05);
     expect(y.data.filter((v) => v === 0).length).toBeGreaterThan(2500);
   });
+  it('scale', () => {
+    const x = param('x', 3, 4, rng);
+    gradCheck([x], (g) => g.scale(g.tanh(x), -2.5));
+  });
+  it('dropout passes the gradient through kept entries only, scaled by 1/(1-p)', () => {
+    // Finite differences cannot see a random mask; with the mask fixed by the seed, the gradient
+    // of Σ dropout(x) is 1/(1-p) where the output kept x and 0 where it dropped it.
+    const x = new Param('x', 4, 5, Float32Array.from({ length: 20 }, (_, i) => 1 + i));
+    const g = new Graph({ train: true });
+    const y = g.dropout(x, 0.4, new Rng(9));
+    g.backward(g.sum(y));
+    for (let i = 0; i < 20; i++) {
+      const kept = y.data[i] !== 0;
+      expect(y.data[i]).toBeCloseTo(kept ? x.data[i]! / 0.6 : 0, 5);
+      expect(x.grad![i]).toBeCloseTo(kept ? 1 / 0.6 : 0, 6);
+    }
+  });
+});
+
+describe('every op of Graph has a gradient test', () => {
+  it('names each op of the class in a test above', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(new URL(import.meta.url), 'utf8');
+    const ops = Object.getOwnPropertyNames(Graph.prototype).filter((n) => n !== 'constructor');
+    expect(ops.length).toBeGreaterThan(25);
+    const untested = ops.filter((op) => !text.includes(`g.${op}(`));
+    expect(untested).toEqual([]);
+  });
 });

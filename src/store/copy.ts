@@ -24,7 +24,7 @@ import { AlreadyExistsError, InvalidArgumentError } from '../errors.js';
 import { META } from '../serve/content/encoders.js';
 import type { ItemVectorRecord, ModalityVectors, Store, StoredUser } from './types.js';
 
-/** The meta keys the code reads and writes (serve/content/encoders.ts META, and demo/serve.ts "demo"). */
+/** The meta keys the code reads and writes (serve/content/encoders.ts META, and cli/demo/serve.ts "demo"). */
 export const COPIED_META_KEYS: readonly string[] = [...Object.values(META), 'demo'];
 
 /** What the Store interface gives no way to read, so a copy leaves out. */

@@ -86,11 +86,6 @@ export function extensionFor(contentType: string): string | undefined {
   return undefined;
 }
 
-/** Whether `path` is `root` or inside it (lexically). */
-export function isInsideRoot(root: string, path: string): boolean {
-  return inside(resolve(root), resolve(path));
-}
-
 /** What the first bytes of an upload say it is. */
 export interface SniffedMedia {
   kind: 'image' | 'audio';

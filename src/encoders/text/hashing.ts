@@ -45,11 +45,6 @@ function feed(h: number, s: string, from: number, to: number): number {
   return h;
 }
 
-/** A 32-bit hash of `s` (FNV-1a + murmur3 finaliser) under `seed`. */
-export function hashString(s: string, seed = 0): number {
-  return fmix32(feed((FNV_OFFSET ^ seed) >>> 0, s, 0, s.length));
-}
-
 /** Lower-cased, NFKC-normalised word tokens (runs of letters and digits). */
 export function tokenize(text: string): string[] {
   return (

@@ -1,5 +1,5 @@
 /**
- * @module demo/serve
+ * @module cli/demo/serve
  * The serving part of the demo: the generated catalog imported into a SQLite database (built-in
  * encoders), a content model trained on it and activated, and example requests built from the
  * catalog's own ids (curl command lines) that are checked against a running server.
@@ -7,11 +7,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AlreadyExistsError, InvalidArgumentError } from '../errors.js';
-import { importCatalog } from '../serve/ingest/import-catalog.js';
-import { trainVersion } from '../serve/train/train.js';
-import { openStore, sqlitePath } from '../store/open.js';
-import type { DemoSummary } from './generate.js';
+import type { DemoSummary } from '../../demo/generate.js';
+import { AlreadyExistsError, InvalidArgumentError } from '../../errors.js';
+import { importCatalog } from '../../serve/ingest/import-catalog.js';
+import { trainVersion } from '../../serve/train/train.js';
+import { openStore, sqlitePath } from '../../store/open.js';
 
 const DEMO_META = 'demo';
 
