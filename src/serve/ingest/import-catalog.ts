@@ -1,16 +1,16 @@
 /**
  * @module serve/ingest/import-catalog
  * `fusionrec import`: reads a catalog folder in the generic format (items, users, every feedback
- * event with its type; see io/catalog), encodes the items' text, images and audio with the chosen
- * encoders (feature cache, worker pool: jobs/encode), and writes everything into the store in one
+ * event with its type; the folder is read by io/catalog-folder, shared with io/catalog), encodes
+ * the items' text, images and audio with the chosen encoders (feature cache, worker pool:
+ * jobs/encode), and writes everything into the store in one
  * transaction. Records in the store's metadata what the server needs later: the media root (the
  * catalog folder, so item media paths stay relative to it), the positive feedback rules, the
  * encoders and the built-in text encoder's fitted state.
  *
  * Every input error names `file:line` and the field; nothing is written then.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Dataset } from '../../data/dataset.js';
 import { IdMap } from '../../data/id-map.js';
 import { LogBuilder } from '../../data/log.js';
@@ -18,11 +18,13 @@ import type { FeedbackEvent, Item, User } from '../../data/types.js';
 import type { Encoder, MediaKind } from '../../encoders/encoder.js';
 import { createBuiltinTextEncoder } from '../../encoders/text/builtin.js';
 import { InvalidInputError, NotFoundError } from '../../errors.js';
+import {
+  openCatalogFolder,
+  positiveRulesOf,
+  readCatalogItems,
+  readCatalogUsers,
+} from '../../io/catalog-folder.js';
 import { readEvents } from '../../io/events.js';
-import { jsonObject, jsonStringArray, parseJson } from '../../io/fields.js';
-import { readItems, readUsers } from '../../io/items.js';
-import { isFile } from '../../io/lines.js';
-import { parsePositiveRules } from '../../io/positive.js';
 import {
   type EncodeCatalogOptions,
   type EncoderChoice,
@@ -72,18 +74,6 @@ export interface ImportSummary {
   encoded: Partial<Record<MediaKind, ModalityReport>>;
 }
 
-async function pick(dir: string, stem: string): Promise<string | undefined> {
-  const [a, b] = [join(dir, `${stem}.jsonl`), join(dir, `${stem}.csv`)];
-  const [ha, hb] = await Promise.all([isFile(a), isFile(b)]);
-  if (ha && hb) {
-    throw new InvalidInputError(
-      { file: dir, line: 0, field: stem },
-      `expected one of ${stem}.jsonl or ${stem}.csv, got both`,
-    );
-  }
-  return ha ? a : hb ? b : undefined;
-}
-
 /** An encoder used as it is (its stored fit), never re-fitted by the encode job. */
 function frozen(enc: Encoder): Encoder {
   return {
@@ -131,57 +121,22 @@ export async function importCatalog(
   folder: string,
   o: ImportOptions = {},
 ): Promise<ImportSummary> {
-  const dir = resolve(folder);
-  const isDir = await stat(dir).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isDir) throw new NotFoundError(`catalog folder ${folder} does not exist`);
-  const configFile = join(dir, 'fusionrec.json');
-  let positive: string[] = o.positive ?? [];
-  if (o.positive === undefined && (await isFile(configFile))) {
-    const at = { file: configFile, line: 0, field: 'positive' };
-    const cfg = jsonObject(parseJson(await readFile(configFile, 'utf8'), { ...at, field: 'json' }), at);
-    if (cfg.positive !== undefined) positive = jsonStringArray(cfg.positive, at);
-  }
-  parsePositiveRules(positive);
-
-  const itemsFile = await pick(dir, 'items');
-  const usersFile = await pick(dir, 'users');
-  const eventsFile = await pick(dir, 'events');
+  const cat = await openCatalogFolder(folder);
+  const dir = cat.root;
+  const positive = positiveRulesOf(cat, o.positive);
+  const { itemsFile, usersFile, eventsFile } = cat;
   const ids = new IdMap();
   const catalog: Item[] = [];
   const stored: StoredItem[] = [];
   if (itemsFile) {
-    const lines: number[] = [];
-    for await (const { line, value } of readItems(itemsFile)) {
-      const known = ids.get(value.id);
-      if (known !== undefined) {
-        throw new InvalidInputError(
-          { file: itemsFile, line, field: 'id' },
-          `expected a unique id, got ${JSON.stringify(value.id)} again (first on line ${lines[known]})`,
-        );
-      }
-      ids.add(value.id);
-      lines.push(line);
-      catalog.push(value);
-      stored.push(toStoredItem(value, dir, itemsFile, line));
-    }
+    const read = await readCatalogItems(itemsFile);
+    read.items.forEach((item, k) => {
+      ids.add(item.id);
+      catalog.push(item);
+      stored.push(toStoredItem(item, dir, itemsFile, read.lines[k]!));
+    });
   }
-  const users: StoredUser[] = [];
-  if (usersFile) {
-    const seen = new Set<string>();
-    for await (const { line, value } of readUsers(usersFile)) {
-      if (seen.has(value.id)) {
-        throw new InvalidInputError(
-          { file: usersFile, line, field: 'id' },
-          `expected a unique id, got ${JSON.stringify(value.id)} again`,
-        );
-      }
-      seen.add(value.id);
-      users.push(userOf(value));
-    }
-  }
+  const users: StoredUser[] = usersFile ? (await readCatalogUsers(usersFile)).users.map(userOf) : [];
   const feedback: StoredFeedback[] = [];
   if (eventsFile) {
     for await (const { line, value } of readEvents(eventsFile)) {
