@@ -3,8 +3,10 @@
  * The `fusionrec` command line: wiring only; each command lives in commands/.
  */
 import { Command } from 'commander';
+import { applyFlags, settings } from '../config/runtime.js';
 import { describeError, FusionrecError } from '../errors.js';
 import { registerAb } from './commands/ab.js';
+import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEncode } from './commands/encode.js';
 import { registerExperiment } from './commands/experiment.js';
@@ -21,7 +23,17 @@ const program = new Command();
 program
   .name('fusionrec')
   .description('multimodal recommendation engine: ingest, encode, fuse, train, evaluate, serve')
-  .version('0.1.0');
+  .version('0.1.0')
+  .option(
+    '--settings <file>',
+    'settings file (JSON; default $FUSIONREC_CONFIG, else ./fusionrec.config.json)',
+  )
+  .hook('preAction', () => {
+    const file = program.opts<{ settings?: string }>().settings;
+    if (file !== undefined) applyFlags({}, file);
+    settings(); // validate the file and the environment before any work starts
+  });
+registerConfig(program);
 registerExperiment(program);
 registerDemo(program);
 registerInspect(program);
@@ -39,7 +51,15 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   process.stderr.write(`fusionrec: ${describeError(err)}\n`);
-  if (!(err instanceof FusionrecError) && process.env.FUSIONREC_DEBUG)
+  if (!(err instanceof FusionrecError) && debugEnabled())
     process.stderr.write(`${String((err as Error)?.stack)}\n`);
   process.exitCode = err instanceof FusionrecError ? 2 : 1;
+}
+
+function debugEnabled(): boolean {
+  try {
+    return settings().debug;
+  } catch {
+    return false;
+  }
 }

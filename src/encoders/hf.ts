@@ -24,7 +24,7 @@ import {
   RawImage,
   type Tensor,
 } from '@huggingface/transformers';
-import { fusionrecEnv } from '../env.js';
+import { fusionrecEnv } from '../config/runtime.js';
 import { describeError, MismatchError, NotFoundError } from '../errors.js';
 
 /** Which ONNX tower of a model to load (each has its own file under `onnx/`). */

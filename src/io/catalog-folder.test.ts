@@ -73,11 +73,12 @@ describe('catalog folder', () => {
 
 describe('the experiment loader and the serving import read a folder the same way', () => {
   it('the same error for a repeated item id, a repeated user id and a bad rule in fusionrec.json', async () => {
-    for (const files of [
+    const cases: Record<string, string>[] = [
       { 'items.jsonl': '{"id":"a"}\n{"id":"b"}\n{"id":"a"}\n', 'events.jsonl': events },
       { 'users.csv': 'id\nu1\nu1\n', 'events.jsonl': events },
       { 'fusionrec.json': '{"positive":[7]}', 'events.jsonl': events },
-    ]) {
+    ];
+    for (const files of cases) {
       const [a, b] = await bothErrors(folder(files));
       expect(a).toBeInstanceOf(InvalidInputError);
       expect(b).toBeInstanceOf(InvalidInputError);

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { settings } from '../config/runtime.js';
 
 /** The repository root: the nearest folder above this module holding a package.json. */
 export function repoRoot(): string {
@@ -17,9 +18,9 @@ export function repoRoot(): string {
   }
 }
 
-/** The data root: `process.env.FUSIONREC_DATA`, else `<repoRoot>/../shared/data`. */
+/** The data root: the `dataRoot` setting (FUSIONREC_DATA), else `<repoRoot>/../shared/data`. */
 export function dataRoot(): string {
-  return process.env.FUSIONREC_DATA ?? resolve(repoRoot(), '../shared/data');
+  return settings().dataRoot ?? resolve(repoRoot(), '../shared/data');
 }
 
 /** Whether the dataset folder (or file) `name` exists under the data root. */

@@ -2,7 +2,10 @@
  * @module util/progress
  * Progress bars for long steps: drawn on an interactive terminal, silent in CI and pipes.
  */
+
 import cliProgress from 'cli-progress';
+import { settings } from '../config/runtime.js';
+import { environment } from '../env.js';
 
 export interface Progress {
   update(done: number, info?: string): void;
@@ -13,7 +16,12 @@ const silent: Progress = { update: () => {}, stop: () => {} };
 
 /** Whether progress bars are drawn (stderr is a TTY and CI is not set). */
 export function progressEnabled(): boolean {
-  return Boolean(process.stderr.isTTY) && !process.env.CI && process.env.FUSIONREC_PROGRESS !== '0';
+  if (!process.stderr.isTTY || environment().CI) return false;
+  try {
+    return settings().progress;
+  } catch {
+    return false;
+  }
 }
 
 /** A bar of `total` steps titled `label`, or a silent one when not on a terminal. */

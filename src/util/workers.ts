@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { settings } from '../config/runtime.js';
 
 /** Resolves a sibling module path given without extension, e.g. siblingModule(import.meta.url, './rank-worker'). */
 export function siblingModule(fromUrl: string, relative: string): URL {
@@ -24,8 +25,8 @@ export function startWorker(moduleUrl: URL, workerData: unknown): Worker {
 
 /** Number of worker threads to use by default: the machine's cores, capped by `max`. */
 export function defaultWorkers(max = 8): number {
-  const env = Number(process.env.FUSIONREC_WORKERS);
-  if (Number.isInteger(env) && env >= 1) return env;
+  const set = settings().workers;
+  if (set !== undefined) return set;
   return Math.max(1, Math.min(max, availableParallelism()));
 }
 

@@ -4,9 +4,11 @@
  * encoders (through the feature cache, on worker threads), print a summary table and the
  * failures, and write `<modality>.npy`, `items.json` and `encode-report.json`.
  */
+
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { applyFlags } from '../../config/runtime.js';
 import type { Dataset } from '../../data/dataset.js';
 import type { MediaKind } from '../../encoders/encoder.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -107,8 +109,10 @@ export function registerEncode(program: Command): void {
       'positive feedback rules, comma-separated (only affects the saved item list)',
     )
     .action(async (flags: Flags) => {
-      if (flags.modelDir) process.env.FUSIONREC_MODEL_DIR = resolve(flags.modelDir);
-      if (flags.allowRemote) process.env.FUSIONREC_ALLOW_REMOTE = '1';
+      applyFlags({
+        ...(flags.modelDir ? { modelDir: resolve(flags.modelDir) } : {}),
+        ...(flags.allowRemote ? { allowRemoteModels: true } : {}),
+      });
       const workers = flags.workers === undefined ? undefined : Number(flags.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
         throw new InvalidArgumentError(`--workers expects an integer >= 1, got "${flags.workers}"`);

@@ -6,8 +6,10 @@
  * "type": "click"}}` (kinds: feedback, item, item-delete, user-delete; see serve/stream/events).
  * Every line is checked first; nothing is sent when one is wrong. `--file -` reads stdin.
  */
+
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import { settings } from '../../config/runtime.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { type NumberedLine, readLines } from '../../io/lines.js';
 import { sendEvents } from '../../serve/stream/send.js';
@@ -31,7 +33,7 @@ export function registerStreamSend(program: Command): void {
     .requiredOption('--file <path>', 'JSON-lines file of events (- for stdin)')
     .option('--maxlen <n>', 'trim the stream to about this many entries')
     .action(async (flags: { cache?: string; file: string; maxlen?: string }) => {
-      const cache = flags.cache ?? process.env.FUSIONREC_CACHE;
+      const cache = flags.cache ?? settings().bus;
       if (!cache)
         throw new InvalidArgumentError('--cache: give the Redis URL the workers read (redis://host:port)');
       const lines = flags.file === '-' ? stdinLines() : readLines(flags.file);

@@ -13,7 +13,9 @@
  * store, each event once by its id; entries a dead worker left pending are claimed after
  * `--claim-idle` seconds.
  */
+
 import type { Command } from 'commander';
+import { settings } from '../../config/runtime.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { startJobWorker, WORKER_KINDS } from '../../serve/worker/run-worker.js';
 import { positiveInt } from '../int-flags.js';
@@ -49,10 +51,9 @@ export function registerWorker(program: Command): void {
     .description(
       'run queued jobs (training) from the store: the workers behind servers started with --jobs queue',
     )
-    .requiredOption(
+    .option(
       '--db <url>',
       'store URL: sqlite://shop.db or postgres://user@host:5432/db[?schema=name] (default $FUSIONREC_DB)',
-      process.env.FUSIONREC_DB,
     )
     .option(
       '--cache <url>',
@@ -80,9 +81,9 @@ export function registerWorker(program: Command): void {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const cache = flags.cache ?? process.env.FUSIONREC_CACHE;
+      const cache = flags.cache ?? settings().bus;
       const running = await startJobWorker({
-        db: flags.db,
+        db: flags.db ?? settings().db ?? missingDb(),
         ...(cache ? { cache } : {}),
         kinds,
         concurrency: positiveInt('concurrency', flags.concurrency)!,
@@ -126,4 +127,8 @@ export function registerWorker(program: Command): void {
       });
       process.stdout.write(`fusionrec worker ${running.worker.id} stopped\n`);
     });
+}
+
+function missingDb(): never {
+  throw new InvalidArgumentError('--db is required (or set FUSIONREC_DB, or "db" in the settings file)');
 }

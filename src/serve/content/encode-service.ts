@@ -14,6 +14,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { settings } from '../../config/runtime.js';
 import type { ServiceJob, ServiceReply, ServiceWorkerData } from '../../encoders/encode-service-worker.js';
 import { type EncodeResult, type EncoderInput, emptyResult, type MediaKind } from '../../encoders/encoder.js';
 import type { EncoderOptions } from '../../encoders/registry.js';
@@ -75,8 +76,8 @@ function positiveInt(name: string, v: number): number {
 }
 
 function defaultServiceWorkers(): number {
-  const env = Number(process.env.FUSIONREC_ENCODE_WORKERS);
-  if (Number.isInteger(env) && env >= 1) return env;
+  const set = settings().encodeWorkers;
+  if (set !== undefined) return set;
   return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
