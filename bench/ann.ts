@@ -6,13 +6,15 @@
  * MIPS-to-NN transform (ip and l2 spaces), insertion in index order instead of ascending norm,
  * and filtered searches (recall against the filtered exact top-k). Prints a table, writes JSON.
  *
- *   node --import tsx bench/ann.ts [--n 100000] [--queries 1000]
+ *   node --import tsx bench/ann.ts [--n 100000] [--queries 1000] [--vectors]
  */
 import { writeFileSync } from 'node:fs';
 import { textTable } from '../src/experiment/report.js';
 import type { BruteForceIndex } from '../src/serve/retrieval/brute.js';
 import { HnswIndex, type HnswOptions } from '../src/serve/retrieval/hnsw.js';
 import { buildIndex, type SearchHit, type VectorIndex } from '../src/serve/retrieval/index.js';
+import { decodeItemIndex, encodeItemIndex, readSavedIndex } from '../src/serve/retrieval/persist.js';
+import type { Int8ScanIndex } from '../src/serve/retrieval/quantized.js';
 import { syntheticFactors } from '../src/serve/retrieval/synthetic.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -114,6 +116,66 @@ function hnsw(options: HnswOptions, withBias: boolean, indexOrder = false): [Hns
     for (let i = 0; i < n; i++) index.upsert(i, items.subarray(i * dim, (i + 1) * dim));
     return index;
   });
+}
+
+/**
+ * `--vectors`: only float32 against int8 serving vectors (issue 15), with the item bias: exact scan,
+ * int8 scan + exact re-scoring, HNSW default on each (one graph, restored over an int8 store), with
+ * the bytes of the table each keeps for scans and re-scoring. Writes bench/results/ann-vectors.json.
+ */
+async function vectorsOnly(): Promise<void> {
+  const [f32, f32Build] = timed(() => buildIndex(items, dim, { kind: 'brute', bias }) as BruteForceIndex);
+  const truthB = f32.searchMany(qs, k);
+  measure('exact scan, float32 (WASM SIMD)', f32, f32Build, truthB);
+  const [i8, i8Build] = timed(() => buildIndex(items, dim, { kind: 'brute', bias, vectors: 'int8' }));
+  measure('int8 scan (JS) + exact float32 re-score', i8, i8Build, truthB);
+  const [g, gBuild] = timed(() => buildIndex(items, dim, { kind: 'hnsw', seed: 1, bias }) as HnswIndex);
+  measure('hnsw default, float32 store', g, gBuild, truthB);
+  const saved = await encodeItemIndex(g, items, bias);
+  const [g8, g8Build] = await timedAsync(() => decodeItemIndex(saved, items, dim, { bias, vectors: 'int8' }));
+  measure('hnsw default, int8 store (same graph)', g8, g8Build, truthB);
+  const f32Bytes = n * (Math.ceil(dim / 4) * 4 * 4 + 4 + 1);
+  const i8Bytes = (i8 as Int8ScanIndex).tableBytes;
+  const graphBytes = readSavedIndex(saved).header.graphBytes;
+  const mem = [f32Bytes, i8Bytes, f32Bytes, i8Bytes];
+  const table = rows.map((r, j) => ({ ...r, tableMB: mem[j]! / 2 ** 20 }));
+  console.log(
+    textTable(
+      ['index', 'build s', 'p50 ms', 'p99 ms', 'recall@10', 'scan/re-score table MB'],
+      table.map((r) => [
+        r.index,
+        r.buildS.toFixed(2),
+        r.p50Ms.toFixed(3),
+        r.p99Ms.toFixed(3),
+        r.recallAt10.toFixed(4),
+        r.tableMB.toFixed(1),
+      ]),
+    ),
+  );
+  console.log(`hnswlib graph (same for both stores): ${(graphBytes / 2 ** 20).toFixed(1)} MB`);
+  const out = 'bench/results/ann-vectors.json';
+  const command = `node --import tsx bench/ann.ts --vectors --n ${n} --queries ${nq}`;
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    command,
+    shape: { n, dim, queries: nq, k },
+    graphMB: graphBytes / 2 ** 20,
+    rows: table,
+  };
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`written ${out}`);
+}
+
+async function timedAsync<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await f();
+  return [out, (performance.now() - t0) / 1000];
+}
+
+if (process.argv.includes('--vectors')) {
+  await vectorsOnly();
+  process.exit(0);
 }
 
 console.error(`${n} items x ${dim}, ${nq} queries, k = ${k}`);

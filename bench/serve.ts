@@ -24,18 +24,15 @@
  * Prints a table and writes bench/results/serve.json. The machine is shared: numbers are noisy.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { textTable } from '../src/experiment/report.js';
-import { writeArtifact } from '../src/models/artifact.js';
 import { BruteForceIndex } from '../src/serve/retrieval/brute.js';
-import { syntheticFactors } from '../src/serve/retrieval/synthetic.js';
-import { openStore } from '../src/store/open.js';
-import type { StoredFeedback, StoredItem, StoredUser } from '../src/store/types.js';
 import { Rng } from '../src/util/rng.js';
+import { buildServeDb, type ServeDb } from './serve-db.js';
 
 interface CannonResult {
   latency: { p50: number; p90: number; p99: number; p99_9?: number; average: number; max: number };
@@ -56,6 +53,8 @@ function arg(name: string, fallback: number): number {
 const nItems = arg('items', 100_000);
 const nUsers = arg('users', 10_000);
 const seconds = arg('seconds', 10);
+/** `--quick N`: only the targets, N times over (1,000 req/s open loop with CPU per request, feedback). */
+const quick = arg('quick', 0);
 /** Extra Node flags for the server process (e.g. "--max-semi-space-size=64"), space separated. */
 const serverFlags = (() => {
   const i = process.argv.indexOf('--server-flags');
@@ -67,71 +66,8 @@ const root = resolve(import.meta.dirname, '..');
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 /** A database with the catalog, the feedback and the synthetic model version (active). */
-async function buildDb(
-  dir: string,
-): Promise<{ db: string; users: Float32Array; items: Float32Array; seconds: number }> {
-  const t0 = performance.now();
-  const db = `sqlite://${join(dir, 'bench.db')}`;
-  const { items, queries } = syntheticFactors(nItems, dim, 2024);
-  const users = queries(nUsers);
-  const rng = new Rng(11);
-  const itemRows: StoredItem[] = Array.from({ length: nItems }, (_, i) => ({
-    id: `item-${i}`,
-    text: {},
-    categories: [`cat-${i % 50}`],
-    labels: [],
-    attributes: {},
-    timestamp: 1_600_000_000 + i,
-    hidden: false,
-    modalities: {},
-  }));
-  const userRows: StoredUser[] = Array.from({ length: nUsers }, (_, u) => ({
-    id: `user-${u}`,
-    labels: [],
-    attributes: {},
-  }));
-  const feedback: StoredFeedback[] = [];
-  for (let u = 0; u < nUsers; u++) {
-    for (let k = 0; k < perUser; k++) {
-      feedback.push({
-        user: `user-${u}`,
-        item: `item-${rng.int(nItems)}`,
-        type: 'click',
-        value: 1,
-        timestamp: 1_700_000_000 + k,
-      });
-    }
-  }
-  const store = await openStore(db);
-  try {
-    await store.importAll({ items: itemRows, vectors: [], users: userRows, feedback });
-    await store.setMeta('encoders', {});
-    const art = join(dir, 'artifact');
-    await writeArtifact(
-      art,
-      {
-        model: 'bpr',
-        params: { dim },
-        dims: { users: nUsers, items: nItems, dim },
-        fingerprint: 'bench-serve',
-      },
-      { userFactors: users, itemFactors: items },
-    );
-    const files = readdirSync(art).map((name) => ({ name, data: readFileSync(join(art, name)) }));
-    const version = await store.addModelVersion({
-      name: 'bpr',
-      params: { dim },
-      metrics: {},
-      report: { synthetic: true },
-      items: itemRows.map((i) => i.id),
-      users: userRows.map((u) => u.id),
-      files,
-    });
-    await store.activateModelVersion(version);
-  } finally {
-    await store.close();
-  }
-  return { db, users, items, seconds: (performance.now() - t0) / 1000 };
+function buildDb(dir: string): Promise<ServeDb> {
+  return buildServeDb(dir, { items: nItems, users: nUsers, dim, perUser });
 }
 
 /** Starts `fusionrec serve` in a child process; resolves with its URL once it listens. */
@@ -284,6 +220,164 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
+/**
+ * Feedback -> changed next list, sequentially: GET the user's list, POST a click on its top item,
+ * GET the list again; end-to-end times (POST + next GET) and the server's POST handler buckets.
+ */
+async function feedbackTrials(url: string, trials: number, seed: number) {
+  const rng = new Rng(seed);
+  const fb: number[] = [];
+  const fbPost: number[] = [];
+  const fbGet: number[] = [];
+  let changed = 0;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const call = (method: string, path: string, body?: string) =>
+    new Promise<{ status: number; text: string }>((ok, fail) => {
+      const { hostname, port } = new URL(url);
+      const req = http.request(
+        {
+          agent,
+          hostname,
+          port,
+          path,
+          method,
+          headers: body
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+            : {},
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            text += c;
+          });
+          res.on('end', () => ok({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', fail);
+      req.end(body);
+    });
+  const list = async (user: string) =>
+    (JSON.parse((await call('GET', `/v1/recommend/${user}?n=10`)).text) as { items: { id: string }[] }).items;
+  const f0 = await serverBuckets(url, '/v1/feedback');
+  for (let t = 0; t < trials; t++) {
+    const user = `user-${rng.int(nUsers)}`;
+    const before = await list(user);
+    const t0 = performance.now();
+    const post = await call(
+      'POST',
+      '/v1/feedback',
+      JSON.stringify([{ user, item: before[0]!.id, type: 'click' }]),
+    );
+    const t1 = performance.now();
+    const after = await list(user);
+    const t2 = performance.now();
+    fb.push(t2 - t0);
+    fbPost.push(t1 - t0);
+    fbGet.push(t2 - t1);
+    if (
+      post.status < 300 &&
+      after.map((i) => i.id).join() !== before.map((i) => i.id).join() &&
+      !after.some((i) => i.id === before[0]!.id)
+    ) {
+      changed++;
+    }
+  }
+  agent.destroy();
+  const f1 = await serverBuckets(url, '/v1/feedback');
+  const postHandler = { p50: bucketQuantile(f0, f1, 0.5), p99: bucketQuantile(f0, f1, 0.99) };
+  fbPost.sort((a, b) => a - b);
+  fbGet.sort((a, b) => a - b);
+  fb.sort((a, b) => a - b);
+  return { fb, fbPost, fbGet, changed, trials, postHandler };
+}
+
+/** Process CPU seconds of the server (prom-client's default metric). */
+async function cpuSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^fusionrec_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+/** The issue-15 targets only, `runs` times: p99 at 1,000 req/s, CPU per request, feedback p99. */
+async function quickRuns(
+  url: string,
+  runs: number,
+  startupSeconds: number,
+  index: { kind: string; size: number },
+): Promise<void> {
+  const rows: {
+    run: number;
+    fixed: OpenLoopResult;
+    cpuMsPerRequest: number;
+    serverP99BucketMs: number;
+    feedbackP50: number;
+    feedbackP99: number;
+    changed: number;
+    trials: number;
+  }[] = [];
+  for (let r = 0; r < runs; r++) {
+    say(`run ${r + 1}: open-loop 1,000 req/s for ${seconds} s…`);
+    const b0 = await serverBuckets(url);
+    const c0 = await cpuSeconds(url);
+    const fixed = await openLoop(url, { rate: 1000, seconds, seed: 2 + r });
+    const c1 = await cpuSeconds(url);
+    const b1 = await serverBuckets(url);
+    const requests = Math.round(fixed.rate * seconds);
+    say(`run ${r + 1}: feedback -> next list…`);
+    const f = await feedbackTrials(url, 300, 5 + r);
+    rows.push({
+      run: r + 1,
+      fixed,
+      cpuMsPerRequest: ((c1 - c0) * 1000) / requests,
+      serverP99BucketMs: bucketQuantile(b0, b1, 0.99),
+      feedbackP50: pct(f.fb, 0.5),
+      feedbackP99: pct(f.fb, 0.99),
+      changed: f.changed,
+      trials: f.trials,
+    });
+  }
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  say(
+    `\n${textTable(
+      [
+        'run',
+        'achieved',
+        'p50',
+        'p99 (<= 5 ms)',
+        'server p99 bucket',
+        'CPU/request (<= 0.25 ms)',
+        'feedback p50',
+        'feedback p99 (<= 10 ms)',
+        'changed',
+      ],
+      rows.map((x) => [
+        String(x.run),
+        `${x.fixed.achieved.toFixed(0)}/s`,
+        ms(x.fixed.p50),
+        ms(x.fixed.p99),
+        `<= ${ms(x.serverP99BucketMs)}`,
+        `${x.cpuMsPerRequest.toFixed(3)} ms`,
+        ms(x.feedbackP50),
+        ms(x.feedbackP99),
+        `${x.changed}/${x.trials}`,
+      ]),
+    )}`,
+  );
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg() },
+    shape: { items: nItems, users: nUsers, dim, feedback: nUsers * perUser, n: 10 },
+    command: `node --import tsx bench/serve.ts --quick ${runs} --seconds ${seconds}${serverFlags.length ? ` --server-flags "${serverFlags.join(' ')}"` : ''}`,
+    startupSeconds,
+    index,
+    runs: rows,
+  };
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(root, 'bench', 'results', 'serve-quick.json'), `${JSON.stringify(result, null, 2)}\n`);
+  say('\nwritten to bench/results/serve-quick.json');
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bench-serve-'));
   let child: ChildProcess | undefined;
@@ -291,7 +385,13 @@ async function main(): Promise<void> {
     say(
       `building the database: ${nItems} items x ${dim} dims, ${nUsers} users, ${nUsers * perUser} feedback events…`,
     );
-    const built = await buildDb(dir);
+    // `--db URL` (with --quick): a database built before by this script (the same seeds), e.g. one
+    // whose item index is already saved, to skip the build and the cold start
+    const reuse = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1]! : '';
+    if (reuse && quick === 0) throw new Error('--db is for --quick runs (the full run needs the factors)');
+    const built = reuse
+      ? { db: reuse, seconds: 0, users: new Float32Array(0), items: new Float32Array(0) }
+      : await buildDb(dir);
     say(`  ${built.seconds.toFixed(1)} s`);
     const started = await startChild(built.db);
     child = started.child;
@@ -304,6 +404,10 @@ async function main(): Promise<void> {
     );
 
     await recommendLoad(url, { connections: 10, duration: 3, seed: 1 });
+    if (quick > 0) {
+      await quickRuns(url, quick, started.seconds, status.index);
+      return;
+    }
     say('open-loop 1,000 req/s…');
     const b0 = await serverBuckets(url);
     const fixed = await openLoop(url, { rate: 1000, seconds, seed: 2 });
@@ -346,72 +450,7 @@ async function main(): Promise<void> {
     }
     const recall = hit / nq;
     say('feedback -> next list…');
-    const rng = new Rng(5);
-    const fb: number[] = [];
-    const fbPost: number[] = [];
-    const fbGet: number[] = [];
-    let changed = 0;
-    const trials = 300;
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const call = (method: string, path: string, body?: string) =>
-      new Promise<{ status: number; text: string }>((ok, fail) => {
-        const { hostname, port } = new URL(url);
-        const req = http.request(
-          {
-            agent,
-            hostname,
-            port,
-            path,
-            method,
-            headers: body
-              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-              : {},
-          },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => {
-              text += c;
-            });
-            res.on('end', () => ok({ status: res.statusCode ?? 0, text }));
-          },
-        );
-        req.on('error', fail);
-        req.end(body);
-      });
-    const list = async (user: string) =>
-      (JSON.parse((await call('GET', `/v1/recommend/${user}?n=10`)).text) as { items: { id: string }[] })
-        .items;
-    const f0 = await serverBuckets(url, '/v1/feedback');
-    for (let t = 0; t < trials; t++) {
-      const user = `user-${rng.int(nUsers)}`;
-      const before = await list(user);
-      const t0 = performance.now();
-      const post = await call(
-        'POST',
-        '/v1/feedback',
-        JSON.stringify([{ user, item: before[0]!.id, type: 'click' }]),
-      );
-      const t1 = performance.now();
-      const after = await list(user);
-      const t2 = performance.now();
-      fb.push(t2 - t0);
-      fbPost.push(t1 - t0);
-      fbGet.push(t2 - t1);
-      if (
-        post.status < 300 &&
-        after.map((i) => i.id).join() !== before.map((i) => i.id).join() &&
-        !after.some((i) => i.id === before[0]!.id)
-      ) {
-        changed++;
-      }
-    }
-    agent.destroy();
-    const f1 = await serverBuckets(url, '/v1/feedback');
-    const postHandler = { p50: bucketQuantile(f0, f1, 0.5), p99: bucketQuantile(f0, f1, 0.99) };
-    fbPost.sort((a, b) => a - b);
-    fbGet.sort((a, b) => a - b);
-    fb.sort((a, b) => a - b);
+    const { fb, fbPost, fbGet, changed, trials, postHandler } = await feedbackTrials(url, 300, 5);
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const rss = Number(/fusionrec_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? Number.NaN);

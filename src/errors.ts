@@ -17,15 +17,23 @@ export type ErrorCode =
 
 export interface FusionrecErrorOptions {
   cause?: unknown;
+  /**
+   * The request or batch field at fault, as a path (`arms[1].version`, `items[3].id`): the HTTP
+   * layer reports it as `error.field` without parsing the message.
+   */
+  field?: string;
 }
 
 /** Base class of every error fusionrec throws on purpose. */
 export class FusionrecError extends Error {
   readonly code: ErrorCode;
+  /** The field at fault, when one is (see {@link FusionrecErrorOptions.field}). */
+  readonly field: string | undefined;
   constructor(code: ErrorCode, message: string, options: FusionrecErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    this.field = options.field;
   }
 }
 
@@ -52,15 +60,29 @@ export interface InputLocation {
 export class InvalidInputError extends FusionrecError {
   readonly file: string;
   readonly line: number;
-  readonly field: string | undefined;
   readonly detail: string;
   constructor(where: InputLocation, detail: string, options?: FusionrecErrorOptions) {
     const place = where.line > 0 ? `${where.file}:${where.line}` : where.file;
     const field = where.field === undefined ? '' : ` field "${where.field}":`;
-    super('INVALID_INPUT', `${place}:${field} ${detail}`, options);
+    super('INVALID_INPUT', `${place}:${field} ${detail}`, {
+      ...options,
+      ...(where.field !== undefined ? { field: where.field } : {}),
+    });
     this.file = where.file;
     this.line = where.line;
-    this.field = where.field;
+    this.detail = detail;
+  }
+}
+
+/**
+ * A bad HTTP request (or stream event): the field at fault as a path in the request (`body`,
+ * `Content-Type`, `cursor`, `[3].timestamp`) and what was expected. The message reads
+ * `field: detail`; the HTTP layer answers 400 `invalid_input` with `error.field`.
+ */
+export class InvalidRequestError extends FusionrecError {
+  readonly detail: string;
+  constructor(field: string, detail: string, options?: Omit<FusionrecErrorOptions, 'field'>) {
+    super('INVALID_INPUT', `${field}: ${detail}`, { ...options, field });
     this.detail = detail;
   }
 }

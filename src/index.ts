@@ -3,6 +3,7 @@
  * The public API of fusionrec, grouped by stage.
  */
 
+export { fusionrecEnv } from './config/runtime.js';
 // data model
 export type { Dataset } from './data/dataset.js';
 export { datasetSummary } from './data/dataset.js';
@@ -17,7 +18,6 @@ export { FeatureCache, openFeatureCache } from './encoders/cache.js';
 // encoders
 export type { EncodeResult, Encoder, EncoderInput, MediaKind } from './encoders/encoder.js';
 export { createEncoder, ENCODERS, encoderNames } from './encoders/registry.js';
-export { fusionrecEnv } from './env.js';
 // errors
 export * from './errors.js';
 // evaluation
@@ -55,7 +55,8 @@ export { FactorRecommender } from './models/factor-base.js';
 export { ItemKnn } from './models/item-knn/item-knn.js';
 export { KernelModel } from './models/kernel-model.js';
 export { LightGcn } from './models/lightgcn/lightgcn.js';
-export { evaluateRating, MfRating } from './models/mf-rating/mf-rating.js';
+export { evaluateRating } from './models/mf-rating/evaluate-rating.js';
+export { MfRating } from './models/mf-rating/mf-rating.js';
 export { Popularity } from './models/popularity/popularity.js';
 // models
 export type {

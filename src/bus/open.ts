@@ -32,6 +32,10 @@ const WRITES: ReadonlySet<string> = new Set([
   'activateModelVersion',
   'createExperiment',
   'stopExperiment',
+  'putRule',
+  'deleteRule',
+  'setOptOut',
+  'applyRetention',
 ]);
 
 /** `store`, with every committed write followed by a bus notification (fire and forget). */

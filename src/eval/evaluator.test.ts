@@ -117,4 +117,66 @@ describe('evaluateRanking', () => {
     const t = csr(1, 4, [[0, 1]]);
     await expect(evaluateRanking(model, t, [])).rejects.toThrow(/3 items but the evaluation data has 4/);
   });
+
+  describe('sampled protocols', () => {
+    const rng = new Rng(21);
+    const nUsers = 200;
+    const nItems = 150;
+    const dim = 4;
+    const U = Float32Array.from({ length: nUsers * dim }, () => rng.normal());
+    const V = Float32Array.from({ length: nItems * dim }, () => rng.normal());
+    const pairs = (n: number): [number, number][] =>
+      Array.from({ length: n }, () => [rng.int(nUsers), rng.int(nItems)] as [number, number]);
+    const train = csr(nUsers, nItems, pairs(2000));
+    const test = csr(nUsers, nItems, pairs(600));
+    const model = new FixedDot(nUsers, nItems, dim, U, V);
+
+    it('a user subset averages exactly the full per-user values of the sampled users, and says so', async () => {
+      const full = await evaluateRanking(model, test, [train], { ks: [10], workers: 1 });
+      const sub = await evaluateRanking(model, test, [train], {
+        ks: [10],
+        workers: 1,
+        sample: { users: 40, seed: 3 },
+      });
+      expect(full.protocol).toBe('full');
+      expect(sub.protocol).toBe(`sampled: 40 of ${full.users.length} users (seed 3)`);
+      expect(sub.users.length).toBe(40);
+      let sum = 0;
+      for (const u of sub.users) sum += full.perUser['recall@10']![full.users.indexOf(u)]!;
+      expect(sub.metrics['recall@10']).toBeCloseTo(sum / 40, 12);
+    });
+
+    it('with more negatives than free items it ranks every free item: the full numbers, relabelled', async () => {
+      const full = await evaluateRanking(model, test, [train], { ks: [5, 20], workers: 1 });
+      const all = await evaluateRanking(model, test, [train], {
+        ks: [5, 20],
+        workers: 1,
+        sample: { negatives: 10_000 },
+      });
+      expect(all.protocol).toBe('sampled: 10000 negatives per user (seed 1)');
+      expect(all.metrics['sampled10000:recall@20']).toBeCloseTo(full.metrics['recall@20']!, 12);
+      expect(all.metrics['sampled10000:ndcg@5']).toBeCloseTo(full.metrics['ndcg@5']!, 12);
+      expect(all.metrics['recall@20']).toBeUndefined();
+      expect(all.topLists).toEqual(full.topLists);
+    });
+
+    it('100 sampled negatives give higher recall than ranking all items, deterministically', async () => {
+      const full = await evaluateRanking(model, test, [train], { ks: [20], workers: 1 });
+      const a = await evaluateRanking(model, test, [train], {
+        ks: [20],
+        workers: 1,
+        sample: { negatives: 30 },
+      });
+      const b = await evaluateRanking(model, test, [train], {
+        ks: [20],
+        workers: 1,
+        sample: { negatives: 30 },
+      });
+      expect(a.metrics).toEqual(b.metrics);
+      expect(a.metrics['sampled30:recall@20']!).toBeGreaterThan(full.metrics['recall@20']!);
+      await expect(evaluateRanking(model, test, [train], { sample: { negatives: 0 } })).rejects.toThrow(
+        /negatives must be a positive integer/,
+      );
+    });
+  });
 });

@@ -10,9 +10,11 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Recommender } from '../models/recommender.js';
 import { kernelScorer } from '../models/scoring.js';
 import type { Split } from '../splits/split.js';
+import { progress } from '../util/progress.js';
+import { Rng } from '../util/rng.js';
 import { defaultWorkers, siblingModule, startWorker, toShared } from '../util/workers.js';
 import { metricKey, type RankingMetricName } from './metrics/ranking.js';
-import { evaluateRange, type RankingTask } from './ranking-core.js';
+import { evaluateRange, evaluateSampledRange, kernelPairScorer, type RankingTask } from './ranking-core.js';
 
 export interface RankingEvalOptions {
   /** Cut-offs, default [10, 20]. */
@@ -29,6 +31,14 @@ export interface RankingEvalOptions {
   excludeItems?: Int32Array;
   /** Below this many user x item scores, stay on the main thread: starting threads costs more than the SIMD kernel needs for lfm2k-sized data. */
   minParallelWork?: number;
+  /**
+   * Sampled protocols for quick looks at scale (the result's `protocol` says which ran):
+   * `users`: evaluate a seeded random subset of that many users (an unbiased estimate of the
+   * full means, metric keys unchanged); `negatives`: rank each user's targets among that many
+   * sampled non-interacted items instead of all items (much higher numbers than the full
+   * protocol: metric keys get the prefix "sampled<n>:", e.g. "sampled100:recall@20").
+   */
+  sample?: { users?: number; negatives?: number; seed?: number };
 }
 
 export interface RankingEvalResult {
@@ -42,6 +52,11 @@ export interface RankingEvalResult {
   topLists: Int32Array;
   kMax: number;
   seconds: number;
+  /**
+   * "full" (every evaluated user, every item ranked), or the sampled protocol that produced the
+   * numbers, e.g. "sampled: 10000 of 610000 users (seed 1)" or "sampled: 100 negatives per user (seed 1)".
+   */
+  protocol: string;
 }
 
 const DEFAULT_METRICS: RankingMetricName[] = ['recall', 'precision', 'f1', 'ndcg', 'map', 'hit', 'mrr'];
@@ -61,7 +76,21 @@ export async function evaluateRanking(
   const names = options.metrics ?? DEFAULT_METRICS;
   const auc = options.auc ?? false;
   const kMax = Math.max(...ks);
-  const users = target.activeUsers();
+  const active = target.activeUsers();
+  const sample = options.sample ?? {};
+  const seed = sample.seed ?? 1;
+  const users =
+    sample.users !== undefined && sample.users < active.length
+      ? sampleUsers(active, sample.users, seed)
+      : active;
+  const negatives = sample.negatives;
+  if (negatives !== undefined && !(Number.isInteger(negatives) && negatives >= 1)) {
+    throw new InvalidArgumentError(`sample.negatives must be a positive integer, got ${negatives}`);
+  }
+  const protocols: string[] = [];
+  if (users !== active) protocols.push(`${users.length} of ${active.length} users`);
+  if (negatives !== undefined) protocols.push(`${negatives} negatives per user`);
+  const protocol = protocols.length ? `sampled: ${protocols.join(', ')} (seed ${seed})` : 'full';
   const nItems = target.nItems;
   if (model.nItems !== nItems) {
     throw new InvalidArgumentError(
@@ -72,7 +101,10 @@ export async function evaluateRanking(
   const kernel = model.scoringKernel?.();
   const workers = Math.min(options.workers ?? defaultWorkers(), Math.ceil(users.length / 64));
   const parallel =
-    kernel !== undefined && workers > 1 && users.length * nItems > (options.minParallelWork ?? 20_000_000);
+    negatives === undefined &&
+    kernel !== undefined &&
+    workers > 1 &&
+    users.length * nItems > (options.minParallelWork ?? 20_000_000);
   const batch = options.batch ?? 128;
   const share = <T extends Int32Array | Float32Array | Float64Array>(a: T): T => (parallel ? toShared(a) : a);
   const task: RankingTask = {
@@ -87,6 +119,7 @@ export async function evaluateRanking(
     columns,
     perUser: share(new Float64Array(users.length * columns)),
     topLists: share(new Int32Array(users.length * kMax)),
+    ...(parallel ? { progress: toShared(new Int32Array(1)) } : {}),
   };
   if (parallel && kernel) {
     const url = siblingModule(import.meta.url, './rank-worker');
@@ -100,6 +133,9 @@ export async function evaluateRanking(
             ...(kernel.itemBias ? { itemBias: toShared(kernel.itemBias) } : {}),
           };
     const per = Math.ceil(users.length / workers);
+    // a bar with an ETA on a terminal (the workers count users done in a shared counter)
+    const bar = progress('evaluate', users.length);
+    const timer = setInterval(() => bar.update(Atomics.load(task.progress!, 0)), 500);
     await Promise.all(
       Array.from({ length: workers }, (_, w) => {
         const from = w * per;
@@ -114,16 +150,42 @@ export async function evaluateRanking(
           worker.once('error', reject);
         });
       }),
-    );
+    ).finally(() => {
+      clearInterval(timer);
+      bar.stop();
+    });
+  } else if (negatives !== undefined) {
+    const pair = kernel
+      ? kernelPairScorer(kernel)
+      : (() => {
+          const row = new Float32Array(nItems);
+          return (u: number, items: Int32Array, out: Float32Array) => {
+            model.scoreBatch(Int32Array.of(u), row);
+            for (let c = 0; c < items.length; c++) out[c] = row[items[c]!]!;
+          };
+        })();
+    evaluateSampledRange(task, pair, 0, users.length, negatives, seed);
   } else {
     const score = kernel
       ? kernelScorer(kernel)
       : (u: Int32Array, out: Float32Array) => model.scoreBatch(u, out);
     evaluateRange(task, score, 0, users.length, batch);
   }
-  const result = summarise(task, users, names, ks, auc, kMax);
+  const result = summarise(task, users, names, ks, auc, kMax, protocol);
+  if (negatives !== undefined) {
+    const prefix = `sampled${negatives}:`;
+    result.metrics = Object.fromEntries(Object.entries(result.metrics).map(([k, v]) => [prefix + k, v]));
+    result.perUser = Object.fromEntries(Object.entries(result.perUser).map(([k, v]) => [prefix + k, v]));
+  }
   result.seconds = (performance.now() - t0) / 1000;
   return result;
+}
+
+/** A seeded sample of `n` of `users` (ascending). */
+function sampleUsers(users: Int32Array, n: number, seed: number): Int32Array {
+  const copy = Int32Array.from(users);
+  new Rng(seed).shuffle(copy);
+  return copy.subarray(0, n).sort();
 }
 
 function summarise(
@@ -133,6 +195,7 @@ function summarise(
   ks: number[],
   auc: boolean,
   kMax: number,
+  protocol: string,
 ): RankingEvalResult {
   const perUser: Record<string, Float64Array> = {};
   const metrics: Record<string, number> = {};
@@ -156,7 +219,7 @@ function summarise(
     perUser[key] = col;
     metrics[key] = count > 0 ? sum / count : 0;
   });
-  return { users, metrics, perUser, topLists: task.topLists, kMax, seconds: 0 };
+  return { users, metrics, perUser, topLists: task.topLists, kMax, seconds: 0, protocol };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Dataset } from '../data/dataset.js';
 import { IdMap } from '../data/id-map.js';
 import { LogBuilder } from '../data/log.js';
 import { topKRanked } from '../math/topk.js';
+import { makeModality } from '../modalities/modality.js';
 import type { FitOptions, FitReport, Recommender } from '../models/recommender.js';
 import { registerModel } from '../models/registry.js';
 import { Rng } from '../util/rng.js';
@@ -128,13 +129,58 @@ describe('runExperiment', () => {
         'precision@20',
         'map@20',
         'coverage@20',
+        'novelty@20',
+        'arp@20',
+        'gini@20',
       ]),
     );
+  });
+
+  it('reports bias figures and group fairness of the test top 20', async () => {
+    const parity = Array.from({ length: N_USERS }, (_, u) => (u % 2 === 0 ? 'even' : 'odd'));
+    const ds = dataset();
+    // Every item has the same content vector: intra-list diversity is exactly 0.
+    ds.modalities.push(makeModality('v', N_ITEMS, 2, new Float32Array(N_ITEMS * 2).fill(1), 'test'));
+    const r = await runExperiment(ds, {
+      models: [{ name: 'popularity' }],
+      seed: 1,
+      userGroups: { parity },
+      itemGroups: { half: Array.from({ length: N_ITEMS }, (_, i) => (i < 15 ? 'low' : 'high')) },
+    });
+    const m = r.results[0]!;
+    for (const key of ['arp@20', 'poplift@20', 'gini@20', 'top1share@20', 'longtail@20', 'arp@10']) {
+      expect(Number.isFinite(m.metrics[key]!), key).toBe(true);
+    }
+    expect(m.metrics['ild@20']).toBeCloseTo(0, 12);
+    expect(m.metrics).not.toHaveProperty('ild@10');
+    expect(m.metrics['gini@20']).toBeGreaterThanOrEqual(0);
+    expect(m.metrics['gini@20']).toBeLessThan(1);
+    const f = m.fairness!;
+    expect(f.metric).toBe('recall@20');
+    const n = (g: { groups: { n: number }[] }) => g.groups.reduce((s, x) => s + x.n, 0);
+    expect(n(f.activity)).toBe(r.dataset.testUsers);
+    expect(f.userAttributes.parity!.groups.map((g) => [g.group, g.n])).toEqual([
+      ['even', 20],
+      ['odd', 20],
+    ]);
+    for (const name of ['popularity', 'half']) {
+      const groups = f.providers[name]!;
+      expect(groups.reduce((s, g) => s + g.exposure, 0)).toBeCloseTo(1, 12);
+      expect(groups.reduce((s, g) => s + g.relevance, 0)).toBeCloseTo(1, 12);
+    }
+    expect(f.providers.half!.map((g) => g.items)).toEqual([15, 15]);
+    const text = formatExperiment(r);
+    expect(text).toMatch(/ARP@20 +pop lift +Gini +top 1% +long tail +coverage +novelty +ILD/);
+    expect(text).toMatch(/popularity: recall@20 by parity: even [0-9.]+ \(n 20\), odd/);
+    expect(text).toMatch(/exposure\/relevance by item half: high/);
+    const json = resultToJson(r) as { results: Record<string, unknown>[] };
+    expect(json.results[0]).toHaveProperty('fairness');
   });
 
   it('never evaluates test when asked not to, and rejects unknown models before training', async () => {
     const r = await runExperiment(dataset(), { models: [{ name: 'popularity' }], evaluateTest: false });
     expect(r.results[0]!.metrics).toEqual({});
+    expect(r.results[0]!.fairness).toBeUndefined();
     expect(r.results[0]!.validMetrics['recall@20']).toBeGreaterThanOrEqual(0);
     await expect(runExperiment(dataset(), { models: [{ name: 'nope' }] })).rejects.toThrow(
       /unknown model "nope"/,

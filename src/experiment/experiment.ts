@@ -8,6 +8,16 @@ import type { Dataset } from '../data/dataset.js';
 import { InvalidArgumentError } from '../errors.js';
 import { evaluateSplit, type RankingEvalOptions, type RankingEvalResult } from '../eval/evaluator.js';
 import { catalogCoverage, novelty } from '../eval/metrics/beyond.js';
+import {
+  activityGroups,
+  contentVectors,
+  type GroupAccuracy,
+  groupAccuracy,
+  listBiasFigures,
+  type ProviderGroupStat,
+  providerExposure,
+  tailItems,
+} from '../eval/metrics/bias.js';
 import { compareModels } from '../eval/significance.js';
 import { createModel, getModel } from '../models/registry.js';
 import { makeSplit, parseSplitSpec } from '../splits/index.js';
@@ -46,6 +56,10 @@ export interface ExperimentOptions {
   deadline?: number;
   /** Per-epoch callback for logs and progress. */
   onEpoch?: (model: string, info: EpochLog) => void;
+  /** User attributes for accuracy per group: name -> label per user index (undefined: none). */
+  userGroups?: Record<string, readonly (string | undefined)[]>;
+  /** Item attributes for provider fairness: name -> label per item index (undefined: none). */
+  itemGroups?: Record<string, readonly (string | undefined)[]>;
 }
 
 export interface EpochLog {
@@ -73,6 +87,24 @@ export interface ModelResult {
   /** Per-user test values at the best epoch (not written to JSON). */
   perUser?: Record<string, Float64Array>;
   testUsers?: Int32Array;
+  /** Group figures on the test top 20 (absent when test is not evaluated). */
+  fairness?: FairnessReport;
+}
+
+/** Accuracy per user group and exposure per item group, on the test top 20. */
+export interface FairnessReport {
+  /** The per-user metric the groups are compared on ("recall@20"). */
+  metric: string;
+  /** Users binned into thirds by their number of training interactions. */
+  activity: GroupAccuracy;
+  /** One entry per user attribute given in ExperimentOptions.userGroups. */
+  userAttributes: Record<string, GroupAccuracy>;
+  /**
+   * Exposure share against relevance share (test positives) per item group: `popularity` (head =
+   * the items holding 20% of training interactions, mid = the next 60%, tail = the rest), the
+   * catalog's first `category` where there is a catalog, and ExperimentOptions.itemGroups.
+   */
+  providers: Record<string, ProviderGroupStat[]>;
 }
 
 export interface Comparison {
@@ -232,7 +264,9 @@ async function runOne(
     },
   );
   if (!bestTest || !bestValid) throw new InvalidArgumentError(`model "${spec.name}" reported no epoch`);
-  const metrics = o.evaluateTest === false ? {} : { ...bestTest.metrics, ...beyondMetrics(bestTest, split) };
+  const metrics =
+    o.evaluateTest === false ? {} : { ...bestTest.metrics, ...beyondMetrics(bestTest, split, ds) };
+  const fairness = o.evaluateTest === false ? undefined : fairnessReport(bestTest, split, ds, o);
   return {
     model: spec.name,
     label,
@@ -247,23 +281,105 @@ async function runOne(
     ...(learned && Object.keys(learned).length > 0 ? { learned } : {}),
     perUser: bestTest.perUser,
     testUsers: bestTest.users,
+    ...(fairness ? { fairness } : {}),
   };
 }
 
-function beyondMetrics(r: RankingEvalResult, split: Split): Record<string, number> {
+function topLists(r: RankingEvalResult, k: number): Int32Array[] {
+  const lists: Int32Array[] = [];
+  for (let u = 0; u < r.users.length; u++) {
+    const row = r.topLists.subarray(u * r.kMax, u * r.kMax + k);
+    lists.push(row.filter((i) => i >= 0));
+  }
+  return lists;
+}
+
+/** Content vectors of a dataset for intra-list diversity, computed once per modality set. */
+const vectorCache = new WeakMap<object, ReturnType<typeof contentVectors>>();
+function datasetVectors(ds: Dataset): ReturnType<typeof contentVectors> {
+  if (ds.modalities.length === 0) return undefined;
+  const key = ds.modalities[0]!;
+  let v = vectorCache.get(key);
+  if (!v || v.dim !== ds.modalities.reduce((s, m) => s + m.dim, 0)) {
+    v = contentVectors(ds.modalities, ds.items.size);
+    vectorCache.set(key, v);
+  }
+  return v;
+}
+
+/**
+ * Coverage and novelty, plus the bias figures of eval/metrics/bias (arp, poplift, gini,
+ * top1share, longtail) at 10 and 20, and ild@20 over the content modalities when the dataset has some.
+ */
+function beyondMetrics(r: RankingEvalResult, split: Split, ds: Dataset): Record<string, number> {
   const pop = split.train.itemCounts();
+  const tail = tailItems(pop);
+  const vectors = datasetVectors(ds);
   const out: Record<string, number> = {};
   for (const k of [10, 20]) {
     if (k > r.kMax) continue;
-    const lists: Int32Array[] = [];
-    for (let u = 0; u < r.users.length; u++) {
-      const row = r.topLists.subarray(u * r.kMax, u * r.kMax + k);
-      lists.push(row.filter((i) => i >= 0));
-    }
+    const lists = topLists(r, k);
     out[`coverage@${k}`] = catalogCoverage(lists, split.train.nItems);
     out[`novelty@${k}`] = novelty(lists, pop, split.train.nUsers);
+    const f = listBiasFigures(lists, {
+      nItems: split.train.nItems,
+      nUsers: split.train.nUsers,
+      itemPopularity: pop,
+      tail,
+      history: (u) => split.train.row(r.users[u]!),
+      // ILD costs k²/2 dot products per user over the content dims: at 20 only.
+      ...(vectors && k === 20 ? { vectors } : {}),
+    });
+    for (const key of ['arp', 'poplift', 'gini', 'top1share', 'longtail', 'ild']) {
+      if (f[key] !== undefined) out[`${key}@${k}`] = f[key]!;
+    }
   }
   return out;
+}
+
+/** Popularity band of every item: head (20% of training interactions), mid (next 60%), tail. */
+export function popularityBands(pop: ArrayLike<number>): ('head' | 'mid' | 'tail')[] {
+  const t20 = tailItems(pop, 0.2);
+  const t80 = tailItems(pop, 0.8);
+  return Array.from({ length: pop.length }, (_, i) => (!t20[i] ? 'head' : !t80[i] ? 'mid' : 'tail'));
+}
+
+function fairnessReport(
+  r: RankingEvalResult,
+  split: Split,
+  ds: Dataset,
+  o: ExperimentOptions,
+): FairnessReport | undefined {
+  const k = Math.min(20, r.kMax);
+  const metric = `recall@${k}`;
+  const values = r.perUser[metric];
+  if (!values || r.users.length === 0) return undefined;
+  const lists = topLists(r, k);
+  const nItems = split.train.nItems;
+  const activity = groupAccuracy(
+    values,
+    activityGroups(r.users, (u) => split.train.rowLength(u), 3),
+  );
+  const userAttributes: Record<string, GroupAccuracy> = {};
+  for (const [name, labels] of Object.entries(o.userGroups ?? {})) {
+    userAttributes[name] = groupAccuracy(
+      values,
+      Array.from(r.users, (u) => labels[u]),
+    );
+  }
+  const relevant = (x: number) => split.test.row(r.users[x]!);
+  const bands = popularityBands(split.train.itemCounts());
+  const providers: Record<string, ProviderGroupStat[]> = {
+    popularity: providerExposure(lists, relevant, (i) => bands[i], nItems),
+  };
+  if (ds.catalog) {
+    const cat = ds.catalog;
+    providers.category = providerExposure(lists, relevant, (i) => cat[i]?.categories[0], nItems);
+  }
+  for (const [name, labels] of Object.entries(o.itemGroups ?? {})) {
+    providers[name] = providerExposure(lists, relevant, (i) => labels[i], nItems);
+  }
+  return { metric, activity, userAttributes, providers };
 }
 
 /** The JSON form of a result (per-user arrays dropped). */

@@ -5,7 +5,8 @@ import { IdMap } from '../data/id-map.js';
 import { LogBuilder } from '../data/log.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../util/rng.js';
-import { gridSize, parseSearchSpace, trialParams, tune } from './tune.js';
+import { buildSplit } from './experiment.js';
+import { gridSize, parseSearchSpace, pinSplit, testOverSeeds, trialParams, tune } from './tune.js';
 
 /** Every evaluateSplit call's part ("valid" | "test"), in order. */
 const calls = vi.hoisted(() => [] as string[]);
@@ -145,5 +146,40 @@ describe('search spaces', () => {
     expect(() => parseSearchSpace({ d: { normal: [0, 1] } })).toThrow(/expected a list/);
     await expect(tune(ds, { model: 'itemknn', space: { neighbours: [5] } })).rejects.toThrow(/neighbours/);
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe('test over seeds after the choice', () => {
+  it('pins a split so that every seed sees the same train, valid and test parts', () => {
+    const split = buildSplit(ds, 'random:0.8,0.1,0.1', 5);
+    const again = buildSplit(pinSplit(ds, split), 'predefined', 99);
+    for (const part of ['train', 'valid', 'test'] as const) {
+      expect(Array.from(again[part].indptr)).toEqual(Array.from(split[part].indptr));
+      expect(Array.from(again[part].indices)).toEqual(Array.from(split[part].indices));
+    }
+  });
+
+  it('evaluates test once per seed and summarises mean, std and the t-interval', async () => {
+    const r = await testOverSeeds(ds, {
+      model: 'bpr',
+      params: { dim: 4, lr: 0.01 },
+      seeds: [1, 2, 3],
+      split: 'random:0.8,0.1,0.1',
+      splitSeed: 5,
+      maxEpochs: 3,
+      workers: 1,
+    });
+    expect(r.runs.map((x) => x.seed)).toEqual([1, 2, 3]);
+    // test only at improving validation epochs, at most once per epoch, never before a validation
+    expect(calls.filter((c) => c === 'test').length).toBeGreaterThanOrEqual(3);
+    expect(calls[0]).toBe('valid');
+    const v = r.runs.map((x) => x.metrics['recall@20']!);
+    const mean = (v[0]! + v[1]! + v[2]!) / 3;
+    const std = Math.sqrt(((v[0]! - mean) ** 2 + (v[1]! - mean) ** 2 + (v[2]! - mean) ** 2) / 2);
+    const s = r.summary['recall@20']!;
+    expect(s.mean).toBeCloseTo(mean, 12);
+    expect(s.std).toBeCloseTo(std, 12);
+    // t(0.975, 2) = 4.3027
+    expect(s.ciHigh - s.mean).toBeCloseTo((4.3027 * std) / Math.sqrt(3), 3);
   });
 });

@@ -3,7 +3,8 @@
  * Hyper-parameter search: grid or seeded random search over a model's params, each trial an
  * experiment evaluated on the validation split only (optionally averaged over k folds of the
  * non-test data). The best trial is chosen by the validation metric; only then, and only once,
- * is the chosen configuration evaluated on the test split.
+ * is the chosen configuration evaluated on the test split. Budgeted successive halving lives in
+ * experiment/autotune; {@link testOverSeeds} evaluates a chosen setting on test once per seed.
  */
 import type { Dataset } from '../data/dataset.js';
 import type { InteractionLog } from '../data/log.js';
@@ -12,6 +13,7 @@ import { createModel } from '../models/registry.js';
 import { kFoldSplits, type Split } from '../splits/index.js';
 import { Rng } from '../util/rng.js';
 import { buildSplit, type ExperimentResult, type ModelResult, runExperiment } from './experiment.js';
+import { type SeedSummary, summarize } from './seed-stats.js';
 
 /** One parameter's values: a list (grid values, or uniform choices) or a distribution (random search). */
 export type ParamDomain =
@@ -292,5 +294,110 @@ export async function tune(ds: Dataset, options: TuneOptions): Promise<TuneResul
     trials,
     best,
     ...(test ? { test, testEvaluations: 1 } : { testEvaluations: 0 }),
+  };
+}
+
+/**
+ * `ds` with `split` as its predefined split (labels 0 train, 1 valid, 2 test; rows in CSR order),
+ * so that runs with other seeds keep the split the choice was made on and vary only the models'
+ * initialisation and sampling.
+ */
+export function pinSplit(ds: Dataset, split: Split): Dataset {
+  const parts = [split.train, split.valid, split.test];
+  const n = parts.reduce((s, m) => s + m.nnz, 0);
+  const log = {
+    length: n,
+    users: new Int32Array(n),
+    items: new Int32Array(n),
+    values: new Float32Array(n),
+    timestamps: new Float64Array(n),
+    labels: new Int8Array(n),
+  } satisfies InteractionLog;
+  let r = 0;
+  for (const [label, m] of parts.entries()) {
+    for (let u = 0; u < m.nUsers; u++) {
+      for (let p = m.indptr[u]!; p < m.indptr[u + 1]!; p++, r++) {
+        log.users[r] = u;
+        log.items[r] = m.indices[p]!;
+        log.values[r] = m.values[p]!;
+        log.timestamps[r] = m.timestamps[p]!;
+        log.labels[r] = label;
+      }
+    }
+  }
+  return { ...ds, log };
+}
+
+/** Options of {@link testOverSeeds}. */
+export interface SeedTestOptions {
+  model: string;
+  /** The chosen setting. */
+  params: Record<string, unknown>;
+  seeds: readonly number[];
+  /** Split spec and the seed it is drawn with (the tuning seed): every seed uses this one split. */
+  split?: string;
+  splitSeed?: number;
+  patience?: number;
+  maxEpochs?: number;
+  workers?: number;
+  maskValid?: boolean;
+  /** Validation metric of early stopping (default "recall@20"). */
+  metric?: string;
+  /** Called after each seed's run. */
+  onSeed?: (seed: number, result: Omit<ModelResult, 'perUser' | 'testUsers' | 'history'>) => void;
+}
+
+/** Test figures of one setting over seeds. */
+export interface SeedTestResult {
+  seeds: number[];
+  /** Per seed, in `seeds` order: test metrics at the best-validation epoch. */
+  runs: Array<{
+    seed: number;
+    metrics: Record<string, number>;
+    valid: Record<string, number>;
+    bestEpoch: number;
+  }>;
+  /** Test metric -> mean, std, 95% t-interval over the seeds. */
+  summary: Record<string, SeedSummary>;
+  /** Validation metric -> summary over the seeds. */
+  validSummary: Record<string, SeedSummary>;
+}
+
+/**
+ * Trains the chosen setting once per seed on one split (the tuning seed's; see {@link pinSplit})
+ * with early stopping on validation and evaluates test at the best-validation epoch: one test
+ * evaluation per seed, after the choice.
+ */
+export async function testOverSeeds(ds: Dataset, options: SeedTestOptions): Promise<SeedTestResult> {
+  if (options.seeds.length === 0) throw new InvalidArgumentError('testOverSeeds needs at least one seed');
+  createModel(options.model, options.params);
+  const pinned = pinSplit(ds, buildSplit(ds, options.split, options.splitSeed ?? 42));
+  const runs: SeedTestResult['runs'] = [];
+  for (const seed of options.seeds) {
+    const r = await runExperiment(pinned, {
+      models: [{ name: options.model, params: options.params }],
+      seed,
+      split: 'predefined',
+      ...(options.patience !== undefined ? { patience: options.patience } : {}),
+      ...(options.maxEpochs !== undefined ? { maxEpochs: options.maxEpochs } : {}),
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.maskValid !== undefined ? { maskValid: options.maskValid } : {}),
+      ...(options.metric !== undefined ? { validMetric: options.metric } : {}),
+    });
+    const { perUser: _p, testUsers: _u, history: _h, ...rest } = r.results[0]!;
+    runs.push({ seed, metrics: rest.metrics, valid: rest.validMetrics, bestEpoch: rest.bestEpoch });
+    options.onSeed?.(seed, rest);
+  }
+  const over = (pick: (x: SeedTestResult['runs'][number]) => Record<string, number>) =>
+    Object.fromEntries(
+      Object.keys(pick(runs[0]!))
+        .filter((k) => runs.every((x) => Number.isFinite(pick(x)[k])))
+        .map((k) => [k, summarize(runs.map((x) => pick(x)[k]!))]),
+    );
+  return {
+    seeds: [...options.seeds],
+    runs,
+    summary: over((x) => x.metrics),
+    validSummary: over((x) => x.valid),
   };
 }

@@ -17,7 +17,7 @@ import type {
   ScoringKernel,
   TrainingData,
 } from './recommender.js';
-import { type BatchScorer, kernelScorer } from './scoring.js';
+import { type BatchScorer, checkBatch, checkIndex, checkK, kernelScorer } from './scoring.js';
 
 /** The tables of a factor model. */
 export interface Factors {
@@ -100,6 +100,7 @@ export abstract class FactorRecommender implements Recommender {
   /** score = <U[u], V[i]> + itemBias[i] + userBias[u] + globalBias, for every item, per user. */
   scoreBatch(users: Int32Array, out: Float32Array): void {
     const f = this.getFactors();
+    checkBatch(this.name, users, out, this.nUsers, this.nItems);
     this.scorer ??= kernelScorer(this.scoringKernel());
     this.scorer(users, out);
     if (f.userBias || f.globalBias) {
@@ -129,6 +130,9 @@ export abstract class FactorRecommender implements Recommender {
   }
 
   recommend(user: number, k: number, options: RecommendOptions = {}): Ranked {
+    this.getFactors();
+    checkIndex(this.name, 'user', user, this.nUsers);
+    checkK(this.name, k);
     const scores = new Float32Array(this.nItems);
     this.scoreBatch(Int32Array.of(user), scores);
     return topKRanked(scores, k, options.exclude);
@@ -137,6 +141,8 @@ export abstract class FactorRecommender implements Recommender {
   /** Top-k items by cosine similarity of item factors (the item itself excluded). */
   similarItems(item: number, k: number): Ranked {
     const f = this.getFactors();
+    checkIndex(this.name, 'item', item, this.nItems);
+    checkK(this.name, k);
     const d = f.dim;
     const V = f.itemFactors;
     const n = this.nItems;

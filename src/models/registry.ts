@@ -4,6 +4,7 @@
  * New models register here (BPR, LightGCN, ItemKNN, VBPR… in later issues).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { guardFit } from '../sizing/check.js';
 import { readManifest } from './artifact.js';
 import { Bpr } from './bpr/bpr.js';
 import { Freedom } from './freedom/freedom.js';
@@ -40,7 +41,7 @@ registerModel({
   description: 'most interacted items in training (ties: lower item index)',
   iterative: false,
   servable: false,
-  create: () => new Popularity(),
+  create: (params) => new Popularity(params),
   load: (dir, fp) => Popularity.load(dir, fp),
 });
 
@@ -62,7 +63,7 @@ export function getModel(name: string): ModelEntry {
 }
 
 export function createModel(name: string, params: Record<string, unknown> = {}): Recommender {
-  return getModel(name).create(params);
+  return guardFit(getModel(name).create(params)); // pre-fit memory check (src/sizing/check.ts)
 }
 
 /** Loads any saved model, choosing the class from its manifest. */

@@ -27,6 +27,7 @@ import { LiveRate } from './engine/live-rate.js';
 import { type AppOptions, createApp } from './http/app.js';
 import { ServerMetrics } from './http/metrics.js';
 import { listenError } from './listen-error.js';
+import { RetentionJob } from './retention.js';
 import { requireExistingStore } from './store-file.js';
 import { StreamLagReader } from './stream/lag.js';
 import type { ActivationPolicy } from './train/activation.js';
@@ -80,6 +81,10 @@ export interface ServeOptions extends Omit<EngineOptions, 'onEvent'>, AppOptions
   maxAudioSamples?: number;
   /** Largest picture in pixels, width x height (default 40,000,000). */
   maxImagePixels?: number;
+  /** Retention age in days (overrides the `privacy.retentionDays` setting; see serve/retention). */
+  retentionDays?: number;
+  /** How often the retention job runs, ms (default one hour). */
+  retentionIntervalMs?: number;
 }
 
 /** The server's encode service: media are decoded and encoded on its workers, within its bounds. */
@@ -232,6 +237,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     log,
   });
   bus.subscribe(() => void follower.wake());
+  const retention = new RetentionJob(() => engine, {
+    ...(o.retentionDays === undefined ? {} : { days: o.retentionDays }),
+    ...(o.retentionIntervalMs === undefined ? {} : { intervalMs: o.retentionIntervalMs }),
+    log,
+  }).start();
 
   const server = serve({
     fetch: (req) => app.fetch(jsonByDefault(req)),
@@ -240,6 +250,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   });
   /** Releases everything opened above, in order (after the HTTP server stopped or never listened). */
   const release = async (): Promise<void> => {
+    await retention.stop();
     await follower.stop();
     try {
       await jobs.close();

@@ -12,6 +12,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, InvalidInputError, NotFoundError } from '../errors.js';
 import { jobQueueContract } from './job-contract.js';
+import { operatorContract } from './operator-contract.js';
 import { streamEventContract } from './stream-event-contract.js';
 import {
   type ChangeKind,
@@ -107,6 +108,7 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
 
     jobQueueContract(() => h);
     streamEventContract(() => h);
+    operatorContract(() => h);
 
     describe('items', () => {
       it('upserts items all-or-nothing and counts inserts and updates', async () => {
@@ -558,6 +560,37 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
         ]);
         expect(Buffer.from(files[2]!.data).equals(Buffer.from(big))).toBe(true);
         expect(await store.modelFiles(999)).toEqual([]);
+      });
+
+      it('keeps serving artifacts per version and kind, replaced whole, shared with other handles', async () => {
+        const v1 = await store.addModelVersion(newVersion('bpr'));
+        const v2 = await store.addModelVersion(newVersion('bpr'));
+        // larger than one chunk of either backend (PostgreSQL 1 MiB, SQLite 16 MiB)
+        const big = new Uint8Array(17 * 1024 * 1024 + 5);
+        for (let k = 0; k < big.length; k++) big[k] = (k * 2654435761) >>> 24;
+        expect(await store.getModelIndex(v1, 'item-hnsw')).toBeUndefined();
+        expect(await recorded(() => store.putModelIndex(v1, 'item-hnsw', big))).toEqual([]);
+        await store.putModelIndex(v1, 'other', Uint8Array.of(9, 8));
+        await store.putModelIndex(v2, 'item-hnsw', new Uint8Array(0));
+        const got = await store.getModelIndex(v1, 'item-hnsw');
+        expect(got?.length).toBe(big.length);
+        expect(Buffer.from(got!).equals(Buffer.from(big))).toBe(true);
+        expect(Array.from((await store.getModelIndex(v1, 'other'))!)).toEqual([9, 8]);
+        expect((await store.getModelIndex(v2, 'item-hnsw'))?.length).toBe(0);
+        expect(await store.getModelIndex(v2, 'other')).toBeUndefined();
+        // a smaller artifact replaces a larger one entirely (no chunk of the old one is left)
+        await store.putModelIndex(v1, 'item-hnsw', Uint8Array.of(1, 2, 3));
+        expect(Array.from((await store.getModelIndex(v1, 'item-hnsw'))!)).toEqual([1, 2, 3]);
+        await expect(store.putModelIndex(999, 'item-hnsw', Uint8Array.of(1))).rejects.toThrow(NotFoundError);
+        expect(await store.getModelIndex(999, 'item-hnsw')).toBeUndefined();
+        if (h.reopen) {
+          const other = await h.reopen();
+          try {
+            expect(Array.from((await other.getModelIndex(v1, 'item-hnsw'))!)).toEqual([1, 2, 3]);
+          } finally {
+            await other.close();
+          }
+        }
       });
     });
 

@@ -83,6 +83,19 @@ async function fill(store: Store): Promise<{ v1: number; v2: number }> {
     time: 10,
   });
   await store.addImpression({ id: 'i2', user: 'u2', experiment: 'e1', arm: 'b', items: ['b'], time: 11 });
+  // operator state: a rule, an opt-out, a review queue with one decision, the audit log, settings
+  await store.putRule({
+    id: 'r-block',
+    name: 'no d',
+    enabled: true,
+    action: { kind: 'block', match: { items: ['d'] } },
+  });
+  await store.setOptOut('u2', true);
+  await store.queueReview(['c', 'd']);
+  await store.decideReview('c', 'approved', 'write:1234abcd');
+  await store.addAudit({ actor: 'write:1234abcd', action: 'rule.put', target: 'r-block', details: { n: 1 } });
+  await store.addAudit({ actor: 'write:1234abcd', action: 'review.approve', target: 'c', details: {} });
+  await store.setMeta('privacy.logKey', 'k'.repeat(64));
   return { v1, v2 };
 }
 
@@ -99,6 +112,10 @@ async function roundTrip(from: Store, to: Store): Promise<CopyOutcome> {
     feedback: 4,
     versions: 2,
     impressions: 2,
+    rules: 1,
+    optOuts: 1,
+    review: 2,
+    audit: 2,
   });
   const rows = compareDigests(await storeDigest(from), await storeDigest(to));
   expect(rows.filter((r) => r.status !== 'ok')).toEqual([]);
@@ -116,7 +133,13 @@ async function roundTrip(from: Store, to: Store): Promise<CopyOutcome> {
     'experiments',
     'impressions (in experiments)',
     'attributed events',
+    'rules',
+    'opt-outs',
+    'review queue',
+    'audit log',
   ]);
+  expect(await to.getMeta('privacy.logKey')).toBe('k'.repeat(64));
+  expect((await to.listAudit()).map((a) => a.action)).toEqual(['review.approve', 'rule.put']);
   const w1 = done.versions.get(v1)!;
   expect(await to.activeModelVersion()).toBe(w1);
   expect([...(await to.modelIds(w1)).users]).toEqual([
@@ -146,6 +169,9 @@ async function roundTrip(from: Store, to: Store): Promise<CopyOutcome> {
     feedback: 'ok',
     'attributed events': 'not copied',
   });
+  await to.setOptOut('u1', true);
+  const optOut = compareDigests(await storeDigest(from), await storeDigest(to));
+  expect(optOut.find((r) => r.part === 'opt-outs')!.status).toBe('different');
   return done;
 }
 

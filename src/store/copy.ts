@@ -6,8 +6,9 @@
  * `copyStore` writes, in batches: the meta keys fusionrec uses, items with their vectors, users,
  * feedback (in source order), model versions with their files, id maps, reports and folded-in user
  * vectors (`addModelVersion` numbers them anew: the old → new map re-points the active version and
- * the experiments' arms), reports, experiments (stopped ones stopped again) and the impressions the
- * interface can read. It refuses a destination that already holds items or feedback unless `force`.
+ * the experiments' arms), reports, experiments (stopped ones stopped again), the impressions the
+ * interface can read, business rules, opt-outs, the review queue with its decisions and the audit
+ * log. It refuses a destination that already holds items or feedback unless `force`.
  *
  * What the interface cannot read is not copied (see {@link NOT_COPIED}): attributed clicks and
  * conversions, impressions beyond the newest 200 per user and impressions outside experiments,
@@ -22,10 +23,28 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AlreadyExistsError, InvalidArgumentError } from '../errors.js';
 import { META } from '../serve/content/encoders.js';
-import type { ItemVectorRecord, ModalityVectors, Store, StoredUser } from './types.js';
+import { SETTINGS } from '../serve/engine/operator-state.js';
+import type {
+  AuditEntry,
+  ItemVectorRecord,
+  ModalityVectors,
+  ReviewRecord,
+  Store,
+  StoredUser,
+} from './types.js';
 
-/** The meta keys the code reads and writes (serve/content/encoders.ts META, and cli/demo/serve.ts "demo"). */
-export const COPIED_META_KEYS: readonly string[] = [...Object.values(META), 'demo'];
+/**
+ * The meta keys the code reads and writes: serve/content/encoders.ts META, the operator's settings
+ * and the generated pseudonym key (serve/engine/operator-state.ts SETTINGS; the key must travel,
+ * or the copied request logs' pseudonyms would no longer match their users), the audit's key
+ * fingerprints (serve/http/routes/audit.ts), and cli/demo/serve.ts "demo".
+ */
+export const COPIED_META_KEYS: readonly string[] = [
+  ...Object.values(META),
+  ...Object.values(SETTINGS),
+  'audit.keyFingerprints',
+  'demo',
+];
 
 /** What the Store interface gives no way to read, so a copy leaves out. */
 export const NOT_COPIED: readonly string[] = [
@@ -33,7 +52,9 @@ export const NOT_COPIED: readonly string[] = [
   'impressions outside experiments, and beyond the newest 200 per user (recentImpressions is the only reader)',
   'request logs (no reader)',
   'change feed (the destination keeps its own)',
-  'creation times of model versions, reports and experiments; feedback insertion times',
+  'creation times of model versions, reports, experiments, rules and review decisions; audit entry times; feedback insertion times',
+  'feedback aggregated by retention (no reader of the aggregates by age; their counts are copied into popularity only through feedbackAggregates, not as raw feedback)',
+  'built serving indexes (rebuilt and stored again by the first server)',
   'media files on disk (the media-root meta key is copied as it is)',
 ];
 
@@ -194,6 +215,49 @@ async function copyExperiments(from: Store, to: Store, batch: number, out: CopyO
   }
 }
 
+/** Every audit entry, oldest first. */
+async function allAudit(store: Store): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  for (let before: number | undefined; ; ) {
+    const page = await store.listAudit({ limit: 1000, ...(before === undefined ? {} : { before }) });
+    out.push(...page);
+    if (page.length < 1000) break;
+    before = page[page.length - 1]!.id;
+  }
+  return out.reverse();
+}
+
+async function allReview(store: Store): Promise<ReviewRecord[]> {
+  const out: ReviewRecord[] = [];
+  for (const status of ['pending', 'approved', 'rejected'] as const) {
+    out.push(...(await store.listReview({ status, limit: Number.MAX_SAFE_INTEGER })));
+  }
+  return out;
+}
+
+/** Business rules (same ids), opt-outs, the review queue with its decisions, the audit log. */
+async function copyOperator(from: Store, to: Store, out: CopyOutcome) {
+  const rules = await from.listRules();
+  for (const r of rules) {
+    const { createdAt: _c, updatedAt: _u, ...input } = r;
+    await to.putRule(input);
+  }
+  out.copied.rules = rules.length;
+  const optOuts = await from.optedOutUsers();
+  for (const u of optOuts) await to.setOptOut(u, true);
+  out.copied.optOuts = optOuts.length;
+  const review = await allReview(from);
+  if (review.length > 0) await to.queueReview(review.map((r) => r.item));
+  for (const r of review) {
+    if (r.status !== 'pending') await to.decideReview(r.item, r.status, r.decidedBy ?? 'copy');
+  }
+  out.copied.review = review.length;
+  const audit = await allAudit(from);
+  for (const { actor, action, target, details } of audit)
+    await to.addAudit({ actor, action, target, details });
+  out.copied.audit = audit.length;
+}
+
 /** Copies everything the Store interface can read from `from` into `to` (see the module comment). */
 export async function copyStore(from: Store, to: Store, o: CopyOptions = {}): Promise<CopyOutcome> {
   const batch = o.batch ?? 10_000;
@@ -218,6 +282,7 @@ export async function copyStore(from: Store, to: Store, o: CopyOptions = {}): Pr
   }
   out.copied.reports = reports.length;
   await copyExperiments(from, to, batch, out);
+  await copyOperator(from, to, out);
   return out;
 }
 
@@ -265,7 +330,10 @@ const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id 
 async function catalogDigest(store: Store): Promise<DigestRow[]> {
   const rows: DigestRow[] = [];
   const meta = new Hasher();
+  // The generated pseudonym key is copied but not compared: a server started on either store makes
+  // one when there is none, and a digest is printed, which a secret must not be, even hashed.
   for (const key of COPIED_META_KEYS) {
+    if (key === SETTINGS.logKey) continue;
     const value = await store.getMeta(key);
     if (value !== undefined) meta.add([key, value]);
   }
@@ -351,11 +419,25 @@ async function abDigest(store: Store, ordinal: Map<number, number>): Promise<Dig
   ];
 }
 
+async function operatorDigest(store: Store): Promise<DigestRow[]> {
+  const rules = new Hasher();
+  for (const { createdAt: _c, updatedAt: _u, ...r } of (await store.listRules()).sort(byId)) rules.add(r);
+  const optOuts = new Hasher();
+  for (const u of (await store.optedOutUsers()).sort()) optOuts.add(u);
+  const review = new Hasher();
+  const rows = (await allReview(store)).sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+  for (const r of rows) review.add([r.item, r.status, r.decidedBy ?? null]);
+  const audit = new Hasher();
+  for (const { actor, action, target, details } of await allAudit(store))
+    audit.add({ actor, action, target, details });
+  return [rules.row('rules'), optOuts.row('opt-outs'), review.row('review queue'), audit.row('audit log')];
+}
+
 /** Counts and checksums of every part of a store (see the module comment). */
 export async function storeDigest(store: Store): Promise<DigestRow[]> {
   const catalog = await catalogDigest(store);
   const { rows: models, ordinal } = await modelDigest(store);
-  return [...catalog, ...models, ...(await abDigest(store, ordinal))];
+  return [...catalog, ...models, ...(await abDigest(store, ordinal)), ...(await operatorDigest(store))];
 }
 
 /** One part of two digests side by side. */

@@ -1,6 +1,6 @@
 /** Uploads are recognised by their magic numbers; SVG, HTML and text are not media. */
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import { checkUploadBytes, sniffMedia } from './media.js';
 
 const b = (...parts: (string | number[])[]) =>
@@ -39,7 +39,7 @@ describe('checkUploadBytes', () => {
   it('refuses bytes of another kind or format than declared', () => {
     const png = b([0x89], 'PNG\r\n\x1a\n', [0, 0]);
     expect(() => checkUploadBytes('image', png, 'image/png')).not.toThrow();
-    expect(() => checkUploadBytes('image', b('hello'), 'image/png')).toThrow(InvalidInputError);
+    expect(() => checkUploadBytes('image', b('hello'), 'image/png')).toThrow(InvalidRequestError);
     expect(() => checkUploadBytes('image', png, 'image/jpeg')).toThrow(/PNG/);
     expect(() => checkUploadBytes('audio', png, 'audio/wav')).toThrow(/audio/);
   });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 import { extensionFor, mediaContentType, normalizeMediaRef, resolveMediaPath } from './media.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusionrec-media-'));
@@ -18,12 +18,12 @@ describe('media root confinement', () => {
     expect(normalizeMediaRef(root, 'images/./a.png', 'image')).toBe('images/a.png');
     expect(normalizeMediaRef(root, join(root, 'images/a.png'), 'image')).toBe('images/a.png');
     expect(normalizeMediaRef(root, 'https://x.org/a.png', 'image')).toBe('https://x.org/a.png');
-    expect(() => normalizeMediaRef(root, '../secret.txt', '[0].image')).toThrow(InvalidInputError);
+    expect(() => normalizeMediaRef(root, '../secret.txt', '[0].image')).toThrow(InvalidRequestError);
     expect(() => normalizeMediaRef(root, 'images/../../secret.txt', 'image')).toThrow(
       /inside the media root/,
     );
-    expect(() => normalizeMediaRef(root, join(dir, 'secret.txt'), 'image')).toThrow(InvalidInputError);
-    expect(() => normalizeMediaRef(root, '', 'image')).toThrow(InvalidInputError);
+    expect(() => normalizeMediaRef(root, join(dir, 'secret.txt'), 'image')).toThrow(InvalidRequestError);
+    expect(() => normalizeMediaRef(root, '', 'image')).toThrow(InvalidRequestError);
   });
 
   it('resolves existing files only, and not through links leading out', async () => {

@@ -8,7 +8,7 @@
  */
 import { realpath, unlink } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, InvalidRequestError } from '../errors.js';
 
 /** Whether `ref` is an http(s) URL (kept as a reference, never read from disk by the server). */
 export function isRemoteRef(ref: string): boolean {
@@ -26,13 +26,12 @@ function inside(root: string, path: string): boolean {
  */
 export function normalizeMediaRef(root: string, ref: string, field: string): string {
   if (isRemoteRef(ref)) return ref;
-  const where = { file: 'request body', line: 0, field };
   if (ref === '' || ref.includes('\0'))
-    throw new InvalidInputError(where, 'expected a media path, got an empty or NUL-containing string');
+    throw new InvalidRequestError(field, 'expected a media path, got an empty or NUL-containing string');
   const base = resolve(root);
   const abs = resolve(base, ref);
   if (!inside(base, abs)) {
-    throw new InvalidInputError(where, `expected a path inside the media root, got ${JSON.stringify(ref)}`);
+    throw new InvalidRequestError(field, `expected a path inside the media root, got ${JSON.stringify(ref)}`);
   }
   return relative(base, abs).split(sep).join('/');
 }
@@ -144,26 +143,25 @@ export function sniffMedia(b: Uint8Array): SniffedMedia | undefined {
 export function checkUploadBytes(kind: 'image' | 'audio', bytes: Uint8Array, contentType: string): void {
   const ext = extensionFor(contentType);
   if (!ext || bytes.length === 0) return;
-  const where = { file: 'request', line: 0, field: 'body' };
   const found = sniffMedia(bytes);
   const accepted =
     kind === 'image' ? 'PNG, JPEG, GIF, WebP, BMP or AVIF' : 'WAV, MP3, OGG, FLAC, M4A, AAC or WebM';
   if (!found) {
-    throw new InvalidInputError(
-      where,
+    throw new InvalidRequestError(
+      'body',
       `expected the bytes of a ${accepted} file, got bytes of no known ${kind} format (SVG, HTML and text are refused)`,
     );
   }
   if (found.kind !== kind) {
-    throw new InvalidInputError(
-      where,
+    throw new InvalidRequestError(
+      'body',
       `expected ${kind} bytes (${accepted}), got ${found.format} ${found.kind}`,
     );
   }
   const declared = mediaContentType(`x${ext}`);
   if (declared !== found.type) {
-    throw new InvalidInputError(
-      { ...where, field: 'Content-Type' },
+    throw new InvalidRequestError(
+      'Content-Type',
       `the bytes are ${found.format} (${found.type}), but the Content-Type says ${declared}`,
     );
   }

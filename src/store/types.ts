@@ -241,6 +241,8 @@ export interface ItemListOptions extends ListOptions {
  *   more than {@link MAX_CHANGE_ROWS} rows is recorded as `bulk` instead);
  * - `model`: addModelVersion (keys = [version]); `model-activated`: activateModelVersion (keys = [version]);
  * - `experiment`: createExperiment, stopExperiment (keys = [id]);
+ * - `rules`: putRule, deleteRule (keys = [rule id]): re-read the business rules;
+ * - `opt-out`: setOptOut (keys = [user id]): re-read the user's personalisation choice;
  * - `bulk`: importAll and very large feedback batches: reload everything.
  */
 export type ChangeKind =
@@ -253,6 +255,8 @@ export type ChangeKind =
   | 'model'
   | 'model-activated'
   | 'experiment'
+  | 'rules'
+  | 'opt-out'
   | 'bulk';
 
 /** The largest feedback batch a `feedback` change carries; larger ones are recorded as `bulk`. */
@@ -332,6 +336,108 @@ export interface EventWriteOptions {
    * nothing; when the write fails, the id is not recorded either.
    */
   eventId?: string;
+}
+
+/** Which users a business rule applies to: absent fields match anyone (an empty segment is everyone). */
+export interface RuleSegment {
+  /** Users carrying this label. */
+  label?: string;
+  /** Users whose attribute `attribute` equals `value`. */
+  attribute?: string;
+  value?: AttributeValue;
+}
+
+/** Which items a rule's block/boost touches: every given field must match. */
+export interface ItemMatch {
+  /** Item ids. */
+  items?: string[];
+  /** Items in any of these categories. */
+  categories?: string[];
+  /** Items carrying this label. */
+  label?: string;
+  /** Items whose attribute equals `value` (or, for a list attribute, contains it). */
+  attribute?: string;
+  value?: AttributeValue;
+}
+
+/**
+ * What a business rule does at serve time (serve/engine/rules.ts): pin an item at a 1-based
+ * position, block matching items, boost (or bury, with a factor below 1 or a negative addend)
+ * matching items' scores, boost items that appeared within `days`.
+ */
+export type RuleAction =
+  | { kind: 'pin'; item: string; position: number }
+  | { kind: 'block'; match: ItemMatch }
+  | { kind: 'boost'; match: ItemMatch; multiply?: number; add?: number }
+  | { kind: 'freshness'; days: number; multiply?: number; add?: number };
+
+/** A business rule as written by an operator. */
+export interface RuleInput {
+  name: string;
+  enabled: boolean;
+  /** Absent: every user. */
+  segment?: RuleSegment;
+  action: RuleAction;
+}
+
+/** A stored business rule. */
+export interface RuleRecord extends RuleInput {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One audit-log entry: who (a key's label and fingerprint, never the secret), when, what. */
+export interface AuditEntry {
+  id: number;
+  /** ISO time (store clock). */
+  time: string;
+  /** Who: e.g. "write key 3fa2c1d0", "open (no keys)", "config". */
+  actor: string;
+  /** What: e.g. "rule.create", "model.activate", "experiment.start", "keys.change". */
+  action: string;
+  /** The object acted on (rule id, version, experiment id). */
+  target: string;
+  details: Record<string, unknown>;
+}
+
+/** Review status of a newly imported item (the review queue). */
+export type ReviewStatus = 'pending' | 'approved' | 'rejected';
+
+export interface ReviewRecord {
+  item: string;
+  status: ReviewStatus;
+  createdAt: string;
+  decidedAt?: string;
+  decidedBy?: string;
+}
+
+/** Everything stored about one user (the right of access), see {@link Store.exportUser}. */
+export interface UserExport {
+  user: StoredUser;
+  optedOut: boolean;
+  feedback: StoredFeedback[];
+  /** Folded-in vectors per model version. */
+  vectors: { version: number; vector: number[] }[];
+  /** Rows of model id maps naming the user. */
+  modelRows: { version: number; row: number }[];
+  impressions: Impression[];
+  attributed: AttributedEvent[];
+  requestLogs: RequestLogEntry[];
+}
+
+/** What {@link Store.applyRetention} removed. */
+export interface RetentionResult {
+  /** Raw feedback rows removed (aggregated first with mode `aggregate`). */
+  feedback: number;
+  requestLogs: number;
+}
+
+/** Per-item feedback counts kept after raw rows were aggregated away by retention. */
+export interface FeedbackAggregate {
+  item: string;
+  type: string;
+  count: number;
 }
 
 export interface StoreCounts {
@@ -436,6 +542,14 @@ export interface Store {
   /** Marks one version active (and no other); throws NotFoundError for an unknown version. */
   activateModelVersion(version: number): Promise<void>;
   activeModelVersion(): Promise<number | undefined>;
+  /**
+   * Stores a serving artifact derived from a model version under `kind` (e.g. its saved item index,
+   * so that servers load it instead of rebuilding it), replacing one stored before; throws
+   * NotFoundError for an unknown version. Large artifacts (hundreds of MB) are stored in chunks.
+   */
+  putModelIndex(version: number, kind: string, data: Uint8Array): Promise<void>;
+  /** The artifact stored under (`version`, `kind`), or undefined. */
+  getModelIndex(version: number, kind: string): Promise<Uint8Array | undefined>;
 
   addReport(r: { kind: ReportKind; title: string; body: unknown; id?: string }): Promise<ReportSummary>;
   listReports(): Promise<ReportSummary[]>;
@@ -511,6 +625,47 @@ export interface Store {
   getJob(id: number): Promise<JobRecord | undefined>;
   /** Jobs, newest first, at most `limit` (default 100), optionally of some statuses only. */
   listJobs(options?: { limit?: number; status?: readonly JobStatus[] }): Promise<JobRecord[]>;
+
+  /** Business rules in creation order. */
+  listRules(): Promise<RuleRecord[]>;
+  getRule(id: string): Promise<RuleRecord | undefined>;
+  /** Creates (no id, or an unknown id) or replaces a rule; records a `rules` change. */
+  putRule(rule: RuleInput & { id?: string }): Promise<RuleRecord>;
+  /** Deletes a rule (NotFoundError when unknown); records a `rules` change. */
+  deleteRule(id: string): Promise<void>;
+
+  /** Appends an audit-log entry. */
+  addAudit(entry: Omit<AuditEntry, 'id' | 'time'>): Promise<AuditEntry>;
+  /** Audit entries, newest first, at most `limit` (default 100), with id < `before` when given. */
+  listAudit(options?: { limit?: number; before?: number }): Promise<AuditEntry[]>;
+
+  /** Puts items in the review queue as pending (an item already queued keeps its status). */
+  queueReview(items: readonly string[]): Promise<void>;
+  /** Review records of a status (default pending), oldest first. */
+  listReview(options?: { status?: ReviewStatus; limit?: number }): Promise<ReviewRecord[]>;
+  /** Records a decision; NotFoundError when the item is not in the queue. */
+  decideReview(item: string, status: 'approved' | 'rejected', by: string): Promise<ReviewRecord>;
+
+  /** Opts a user out of (true) or back into (false) personalisation; records an `opt-out` change. */
+  setOptOut(user: string, optedOut: boolean): Promise<void>;
+  /** Users opted out of personalisation. */
+  optedOutUsers(): Promise<string[]>;
+
+  /**
+   * Everything stored about a user; request logs are those stored under any of `logKeys` (the raw
+   * id and its pseudonym). NotFoundError for an unknown user.
+   */
+  exportUser(id: string, logKeys: readonly string[]): Promise<UserExport>;
+  /** Deletes request logs stored under any of `keys` (a deleted user's pseudonymised logs); returns how many. */
+  forgetRequestLogs(keys: readonly string[]): Promise<number>;
+  /**
+   * Retention: raw feedback inserted before `before` (unix seconds) is aggregated into per-item
+   * counts ({@link feedbackAggregates}) and deleted (`aggregate`), or only deleted (`delete`);
+   * request logs older than `before` are deleted (impressions are kept: A/B reports count them). Records a `bulk` change when
+   * feedback was removed.
+   */
+  applyRetention(before: number, mode: 'aggregate' | 'delete'): Promise<RetentionResult>;
+  feedbackAggregates(): Promise<FeedbackAggregate[]>;
 
   logRequests(entries: readonly RequestLogEntry[]): Promise<void>;
   /** Request log rows of a user (for data-protection checks). */

@@ -4,7 +4,9 @@
  * (Rendle et al., "BPR: Bayesian Personalized Ranking from Implicit Feedback", UAI 2009), done
  * the way MMRec's TrainDataLoader does it: every training pair once per epoch in a shuffled
  * order, each with negatives drawn uniformly from the items the user has not interacted with
- * (rejection: re-draw on a hit).
+ * (rejection: re-draw on a hit). MMRec draws from the item ids present in the training file; by
+ * default this sampler draws from all items (the same on splits where every item has training
+ * pairs); `negativePool: interactedItems(train)` gives MMRec's rule exactly.
  */
 import type { Interactions } from '../data/interactions.js';
 import { InvalidArgumentError } from '../errors.js';

@@ -1,6 +1,7 @@
 /**
  * @module util/progress
- * Progress bars for long steps: drawn on an interactive terminal, silent in CI and pipes.
+ * Progress bars for long steps: drawn on an interactive terminal (with the rate and an ETA from
+ * the steps done so far), silent in CI and pipes.
  */
 
 import cliProgress from 'cli-progress';
@@ -29,7 +30,8 @@ export function progress(label: string, total: number): Progress {
   if (!progressEnabled()) return silent;
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {value}/{total} {info}`,
+      format: `${label} [{bar}] {value}/{total} {percentage}% ETA {eta_formatted} {info}`,
+      etaBuffer: 50,
       stream: process.stderr,
       hideCursor: true,
       clearOnComplete: true,

@@ -11,8 +11,11 @@ const arm = (name: string) => ({ name, impressions: 100, clicks: 10 }) as Experi
 const detail = (control: string, winner: string): ExperimentDetail => ({
   id: 'e1',
   name: 'exp',
+  status: 'running',
+  createdAt: '2026-12-01T00:00:00Z',
   arms: [arm(control), arm('B')],
-  significance: { verdict: 'significant', pValue: 0.01, winner, control },
+  significance: { test: 'two-proportion z', verdict: 'significant', pValue: 0.01, winner, control },
+  timeseries: [],
 });
 
 describe('verdictSentence', () => {

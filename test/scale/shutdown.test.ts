@@ -30,7 +30,7 @@ afterAll(() => demo?.cleanup());
 
 describe('SIGTERM', () => {
   it('drains the in-flight request, flushes impressions and request logs, and exits 0', async () => {
-    const server = await startServerProcess(['--db', url]);
+    const server = await startServerProcess(['--db', url, '--no-log-pseudonyms']);
     const exited = new Promise<number | null>((res) => server.proc.once('exit', (code) => res(code)));
     const api = client(server.url);
     const users = Array.from({ length: 40 }, (_, k) => `u${k + 1}`);

@@ -2,12 +2,19 @@
  * @module cli/commands/inspect
  * `fusionrec inspect <spec>`: load a dataset and print what it holds: sizes, the predefined split,
  * the feature modalities attached (vectors), and for catalogs the raw modalities its items carry
- * (text, image, audio, precomputed vectors; `fusionrec encode` turns media into vectors).
+ * (text, image, audio, precomputed vectors; `fusionrec encode` turns media into vectors), and
+ * before a long run: each model's estimated memory, whether it fits the memory limit, and its
+ * estimated seconds per epoch on this machine (src/sizing, calibrated by bench/scale.ts), for a
+ * random 80% training split.
  */
 import type { Command } from 'commander';
 import type { Item } from '../../data/types.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { loadDataset } from '../../experiment/dataset-spec.js';
 import { textTable } from '../../experiment/report.js';
+import { memoryLimit } from '../../sizing/check.js';
+import { formatBytes } from '../../sizing/estimate.js';
+import { SIZING_HEADER, sizingRows } from '../../sizing/table.js';
 
 /** How many catalog items carry each raw modality: text, image, audio, and each vector name. */
 function catalogModalities(catalog: readonly (Item | undefined)[]): Map<string, number> {
@@ -28,8 +35,23 @@ export function registerInspect(program: Command): void {
     .command('inspect <spec>')
     .description('load a dataset spec and print its size, split labels and modalities')
     .option('--positive <rules>', 'positive feedback rules, comma-separated')
-    .action(async (spec: string, flags: { positive?: string }) => {
-      const ds = await loadDataset(spec, flags.positive ? { positive: flags.positive.split(',') } : {});
+    .option(
+      '--modality <name=file.npy>',
+      'attach a precomputed modality (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(async (spec: string, flags: { positive?: string; modality: string[] }) => {
+      const modalities: Record<string, string> = {};
+      for (const m of flags.modality) {
+        const eq = m.indexOf('=');
+        if (eq <= 0) throw new InvalidArgumentError(`--modality expects name=file.npy, got "${m}"`);
+        modalities[m.slice(0, eq)] = m.slice(eq + 1);
+      }
+      const ds = await loadDataset(spec, {
+        ...(flags.positive ? { positive: flags.positive.split(',') } : {}),
+        ...(flags.modality.length ? { modalities } : {}),
+      });
       const n = ds.log.length;
       const density = n / Math.max(1, ds.users.size * ds.items.size);
       const rows: string[][] = [
@@ -56,5 +78,16 @@ export function registerInspect(program: Command): void {
         rows.push([`modality ${name}`, `${count}/${ds.items.size} items (raw, not encoded)`]);
       }
       process.stdout.write(`${textTable(['field', 'value'], rows)}\n`);
+      const shape = {
+        users: ds.users.size,
+        items: ds.items.size,
+        interactions: Math.round(n * 0.8),
+        featureDims: ds.modalities.map((m) => m.dim),
+      };
+      const limit = memoryLimit();
+      process.stdout.write(
+        `\nsizing (random 80% training split, default parameters; memory limit ${formatBytes(limit)}, FUSIONREC_MEMORY_LIMIT)\n`,
+      );
+      process.stdout.write(`${textTable(SIZING_HEADER, sizingRows(shape, { limit }))}\n`);
     });
 }

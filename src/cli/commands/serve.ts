@@ -26,6 +26,7 @@ export interface ServeFlags {
   bodyLimit: string;
   web?: string | false;
   index: string;
+  vectors?: string;
   logAllImpressions?: boolean;
   allowRemote?: boolean;
   cors?: string;
@@ -66,6 +67,32 @@ const list = (s: string) =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+/** Retention and request-log pseudonyms (`--retention-days`, `--log-key`, `--no-log-pseudonyms`). */
+function privacyFlags(flags: ServeFlags): Pick<ServeOptions, 'retentionDays' | 'privacy'> {
+  const f = flags as ServeFlags & { retentionDays?: string; logKey?: string; logPseudonyms?: boolean };
+  const out: Pick<ServeOptions, 'retentionDays' | 'privacy'> = {};
+  if (f.retentionDays !== undefined) {
+    const d = Number(f.retentionDays);
+    if (!Number.isFinite(d) || d < 0) {
+      throw new InvalidArgumentError(
+        `--retention-days must be a number of days >= 0, got "${f.retentionDays}"`,
+      );
+    }
+    out.retentionDays = d;
+  }
+  const key = f.logKey ?? process.env.FUSIONREC_LOG_KEY;
+  if (f.logPseudonyms === false) out.privacy = { logKey: false };
+  else if (key) out.privacy = { logKey: key };
+  return out;
+}
+
+/** `--vectors float32|int8` as index options (float32, the default, adds nothing). */
+function vectorsFlag(v: string | undefined): { vectors?: 'int8' } {
+  if (v === undefined || v === 'float32') return {};
+  if (v === 'int8') return { vectors: 'int8' };
+  throw new InvalidArgumentError(`--vectors must be float32 or int8, got "${v}"`);
+}
+
 /** Server options from the command line (shared with `fusionrec demo`). */
 export function serveOptions(flags: ServeFlags): ServeOptions {
   const index = flags.index;
@@ -97,7 +124,7 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
     clickTypes: list(flags.clickTypes),
     conversionTypes: list(flags.conversionTypes),
     bodyLimit: positiveInt('body-limit', flags.bodyLimit)!,
-    index: { kind: index as 'auto' | 'hnsw' | 'brute' },
+    index: { kind: index as 'auto' | 'hnsw' | 'brute', ...vectorsFlag(flags.vectors) },
     ...(flags.mediaRoot ? { mediaRoot: resolve(flags.mediaRoot) } : {}),
     ...(flags.positive ? { positive: list(flags.positive) } : {}),
     ...(flags.experiments ? { experimentsFile: resolve(flags.experiments) } : {}),
@@ -105,6 +132,7 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
     ...(flags.logAllImpressions ? { logAllImpressions: true } : {}),
     ...(flags.allowRemote ? { allowRemote: true } : {}),
     ...(flags.cors ? { corsOrigins: list(flags.cors) } : {}),
+    ...privacyFlags(flags),
     ...encodeFlags(flags),
     ...((flags.cache ?? process.env.FUSIONREC_CACHE)
       ? { cache: flags.cache ?? process.env.FUSIONREC_CACHE }
@@ -166,7 +194,21 @@ export function withServeFlags(cmd: Command): Command {
     .option('--web <dir>', 'dashboard folder (default dist/web when it exists)')
     .option('--no-web', 'do not serve the dashboard')
     .option('--index <kind>', 'item index: auto (brute below 20,000 items, else HNSW), hnsw or brute', 'auto')
+    .option(
+      '--vectors <kind>',
+      'item vectors kept for scans and re-scoring: float32, or int8 (a scale per vector, exact float32 re-scoring)',
+      'float32',
+    )
     .option('--log-all-impressions', 'log every served list as an impression, not only those of A/B arms')
+    .option(
+      '--retention-days <n>',
+      'age after which raw feedback is aggregated (or deleted) and request logs deleted (default: the setting, else keep)',
+    )
+    .option(
+      '--log-key <key>',
+      'key of the request logs’ user pseudonyms, HMAC-SHA256 (default $FUSIONREC_LOG_KEY, else generated)',
+    )
+    .option('--no-log-pseudonyms', 'store user ids in request logs in clear')
     .option('--allow-remote', 'fetch http(s) media of new items')
     .option('--cors <origins>', 'origins allowed to call the API from a browser, comma-separated, or *')
     .option(

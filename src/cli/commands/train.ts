@@ -4,9 +4,12 @@
  * model on the store's feedback (early stopping on a validation split, test metrics at K = 5, 10,
  * 20, 50, then a refit on all feedback), stores it as a new model version with its report and
  * activates it (a running server picks it up on its next start or `POST /v1/models/{v}/activate`).
+ * `--tune-budget <s>` first auto-tunes on the validation split (experiment/autotune) within that
+ * many seconds; the chosen setting and the budget used are stored in the version's report.
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../errors.js';
 import { textTable } from '../../experiment/report.js';
 import { modelNames } from '../../models/registry.js';
 import { requireExistingStore } from '../../serve/store-file.js';
@@ -23,6 +26,7 @@ interface Flags {
   patience?: string;
   positive?: string;
   seed: string;
+  tuneBudget?: string;
   refit: boolean;
   activate: boolean;
   json?: string;
@@ -48,6 +52,10 @@ export function registerTrain(program: Command): void {
     .option('--positive <rules>', 'positive feedback rules, comma-separated (default: the database’s)')
     .option('--seed <n>', 'seed of the split and the model', '42')
     .option(
+      '--tune-budget <seconds>',
+      'auto-tune on the validation split within this many seconds first (successive halving over the model’s default space; --params stay fixed)',
+    )
+    .option(
       '--no-refit',
       'serve the model trained on the training split instead of refitting on all feedback',
     )
@@ -62,6 +70,12 @@ export function registerTrain(program: Command): void {
       try {
         const epochs = positiveInt('epochs', flags.epochs);
         const patience = nonNegativeInt('patience', flags.patience);
+        const tune = flags.tuneBudget === undefined ? undefined : Number(flags.tuneBudget);
+        if (tune !== undefined && !(Number.isFinite(tune) && tune > 0)) {
+          throw new InvalidArgumentError(
+            `--tune-budget expects a number of seconds > 0, got "${flags.tuneBudget}"`,
+          );
+        }
         const out = await trainVersion(
           store,
           {
@@ -72,10 +86,15 @@ export function registerTrain(program: Command): void {
             activate: flags.activate,
             ...(epochs !== undefined ? { epochs } : {}),
             ...(patience !== undefined ? { patience } : {}),
+            ...(tune !== undefined ? { tuneBudgetSeconds: tune } : {}),
             ...(flags.positive ? { positive: flags.positive.split(',').map((s) => s.trim()) } : {}),
           },
           (p) => {
             if (flags.quiet) return;
+            if (p.phase === 'tune') {
+              if (p.valid === undefined) say('tuning on validation…');
+              return;
+            }
             if (p.phase === 'train' && p.epoch !== undefined) {
               say(`epoch ${p.epoch}: loss ${p.loss?.toFixed(4)}  valid recall@20 ${p.valid?.toFixed(4)}`);
             } else if (p.phase !== 'train' && p.phase !== 'refit') say(`${p.phase}…`);
@@ -95,6 +114,24 @@ export function registerTrain(program: Command): void {
           `\n${flags.model} version ${out.version}${flags.activate ? ' (active)' : ''}: ${r.dataset.users} users x ${r.dataset.items} items, ` +
             `best epoch ${r.bestEpoch}, ${r.trainSeconds.toFixed(1)} s\n`,
         );
+        const tuning = out.report.tuning as
+          | {
+              params: Record<string, unknown>;
+              budgetSeconds: number;
+              usedSeconds: number;
+              score: number;
+              isDefault: boolean;
+            }
+          | undefined;
+        if (tuning) {
+          const chosen = Object.entries(tuning.params)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(' ');
+          say(
+            `tuned within ${tuning.budgetSeconds} s (used ${tuning.usedSeconds.toFixed(1)} s): ` +
+              `${tuning.isDefault ? 'kept the defaults' : chosen} (valid recall@20 ${tuning.score.toFixed(4)})\n`,
+          );
+        }
         say(textTable(['test', ...ks.map((k) => `@${k}`)], rows));
         if (flags.json)
           await writeFile(

@@ -122,4 +122,52 @@ describe('BprStepper', () => {
     const expected = bpr / 6 + (reg * (norm(U, batch.users) + norm(V, batch.pos) + norm(V, batch.neg))) / 3;
     expect(lossAt(t, reg)).toBeCloseTo(expected, 6);
   });
+
+  it("dense Adam moves rows outside the batch with their momentum, as torch's Adam; lazy Adam does not", () => {
+    // Step 1 touches user 0 and items 0, 1; step 2 touches only user 1 and items 2, 3.
+    const one: TripleBatch = {
+      size: 1,
+      users: Int32Array.of(0),
+      pos: Int32Array.of(0),
+      neg: Int32Array.of(1),
+    };
+    const two: TripleBatch = {
+      size: 1,
+      users: Int32Array.of(1),
+      pos: Int32Array.of(2),
+      neg: Int32Array.of(3),
+    };
+    const lr = 0.01;
+    const run = (adam: 'dense' | 'lazy') => {
+      const t = tables(4);
+      const stepper = new BprStepper(t, { dim: d, lr, reg: 0, negatives: 1, optimizer: 'adam', adam });
+      stepper.step(one);
+      const afterOne = t.userFactors.slice(0, d);
+      stepper.step(two);
+      return { afterOne, afterTwo: t.userFactors.slice(0, d), start: tables(4).userFactors.slice(0, d) };
+    };
+    const dense = run('dense');
+    const lazy = run('lazy');
+    // Step 1 (t = 1, bias-corrected m̂/√v̂ = sign g): every entry of user 0 moves by lr.
+    for (let k = 0; k < d; k++) {
+      expect(Math.abs(dense.afterOne[k]! - dense.start[k]!)).toBeCloseTo(lr, 6);
+      expect(lazy.afterOne[k]!).toBe(dense.afterOne[k]!);
+    }
+    // Step 2 with a zero gradient (t = 2): m̂ = 0.09 g / (1 − 0.81), v̂ = 0.000999 g² / (1 − 0.999²),
+    // so the row moves on by lr · 0.47368 / √0.49975 = 0.67006 · lr in the same direction.
+    const expected = (0.09 / 0.19 / Math.sqrt(0.000999 / (1 - 0.999 ** 2))) * lr;
+    for (let k = 0; k < d; k++) {
+      const first = dense.afterOne[k]! - dense.start[k]!;
+      const second = dense.afterTwo[k]! - dense.afterOne[k]!;
+      expect(Math.sign(second)).toBe(Math.sign(first));
+      expect(Math.abs(second)).toBeCloseTo(expected, 6);
+      expect(lazy.afterTwo[k]!).toBe(lazy.afterOne[k]!);
+    }
+  });
+
+  it('rejects an unknown Adam mode', () => {
+    const t = tables(1);
+    const o = { dim: d, lr: 1, reg: 0, negatives: 2, optimizer: 'adam' as const };
+    expect(() => new BprStepper(t, { ...o, adam: 'sparse' as 'lazy' })).toThrow(InvalidArgumentError);
+  });
 });

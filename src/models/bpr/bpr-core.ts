@@ -9,9 +9,13 @@
  *   contributes −log σ(<u,i>) − Σ_j log(1 − σ(<u,j>)) (label 1 for the positive, 0 for each of
  *   its negatives, every negative weighted 1), averaged over the batch's `size` positives, so a
  *   batch's loss starts near (1 + negatives) · ln 2.
- * Both add reg · EmbLoss(u_b, i_b, j_b); gradients by hand, duplicate rows summed, then a lazy
- * Adam (or SGD) step on the user and item tables. Shared by the main thread and the Hogwild
- * workers; no allocation per sample.
+ * Both add reg · EmbLoss(u_b, i_b, j_b); gradients by hand, duplicate rows summed, then an Adam
+ * (or SGD) step on the user and item tables: 'dense' Adam (default) steps every row of both tables
+ * as torch.optim.Adam does in MMRec (nn.Embedding gradients are dense, so rows outside the batch
+ * keep moving with their momentum), 'lazy' Adam only the batch's rows (TensorFlow's LazyAdam; the
+ * Hogwild workers use it, as dense steps cannot be split between threads without locks). SGD
+ * steps the batch's rows (a zero gradient leaves the others unchanged anyway). Shared by the main
+ * thread and the Hogwild workers; no allocation per sample.
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { Adam, type AdamState, RowGradients, type RowOptimizer, Sgd } from '../../training/adam.js';
@@ -31,6 +35,8 @@ export interface BprStepOptions {
    */
   negatives: number;
   optimizer: 'adam' | 'sgd';
+  /** Adam over every row ('dense', default, as MMRec's torch Adam) or the batch's rows ('lazy'). */
+  adam?: 'dense' | 'lazy';
   /** Training loss (default 'bpr'); see the module comment. */
   loss?: BprLoss;
 }
@@ -63,6 +69,9 @@ export class BprStepper {
   private readonly acc = new Float64Array(2);
   /** Loss 'bce' (pointwise binary cross-entropy) rather than 'bpr'. */
   private readonly bce: boolean;
+  /** Full-table gradient buffers of the dense Adam step (undefined: lazy Adam or SGD); zero between steps. */
+  private readonly denseU: Float32Array | undefined;
+  private readonly denseV: Float32Array | undefined;
 
   constructor(
     tables: BprTables,
@@ -78,9 +87,17 @@ export class BprStepper {
     this.U = tables.userFactors;
     this.V = tables.itemFactors;
     const d = o.dim;
+    const adam = o.adam ?? 'dense';
+    if (adam !== 'dense' && adam !== 'lazy') {
+      throw new InvalidArgumentError(`adam must be "dense" or "lazy", got ${JSON.stringify(adam)}`);
+    }
     if (o.optimizer === 'adam') {
       this.optU = new Adam(this.U, d, { lr: o.lr, ...(tables.userState ? { state: tables.userState } : {}) });
       this.optV = new Adam(this.V, d, { lr: o.lr, ...(tables.itemState ? { state: tables.itemState } : {}) });
+      if (adam === 'dense') {
+        this.denseU = new Float32Array(this.U.length);
+        this.denseV = new Float32Array(this.V.length);
+      }
     } else {
       this.optU = new Sgd(this.U, d, { lr: o.lr });
       this.optV = new Sgd(this.V, d, { lr: o.lr });
@@ -200,16 +217,44 @@ export class BprStepper {
       // The optimiser adds decay[s] · row to the gradient of slot s.
       for (let s = 0; s < gu.count; s++) occU[s] = cu * occU[s]!;
       for (let s = 0; s < gv.count; s++) occP[s] = cp * occP[s]! + cn * occN[s]!;
-      this.optU.stepRows(gu.rows, gu.grads, gu.count, occU);
-      this.optV.stepRows(gv.rows, gv.grads, gv.count, occP);
+      applyStep(this.optU, gu, U, d, occU, this.denseU);
+      applyStep(this.optV, gv, V, d, occP, this.denseV);
     } else {
-      this.optU.stepRows(gu.rows, gu.grads, gu.count);
-      this.optV.stepRows(gv.rows, gv.grads, gv.count);
+      applyStep(this.optU, gu, U, d, undefined, this.denseU);
+      applyStep(this.optV, gv, V, d, undefined, this.denseV);
     }
     gu.reset();
     gv.reset();
     return loss * scale + reg * ((nu + np + nn) / size);
   }
+}
+
+/**
+ * Steps `table` with the batch's compact row gradients `rg` (plus decay[s] · row for slot s when
+ * given): sparse (opt.stepRows) when `dense` is undefined, else scattered into the zeroed
+ * full-table buffer `dense` for one step over every row (opt.step), which is zeroed again after.
+ */
+function applyStep(
+  opt: RowOptimizer,
+  rg: RowGradients,
+  table: Float32Array,
+  d: number,
+  decay: Float32Array | undefined,
+  dense: Float32Array | undefined,
+): void {
+  if (!dense) {
+    opt.stepRows(rg.rows, rg.grads, rg.count, decay);
+    return;
+  }
+  const { rows, grads, count } = rg;
+  for (let s = 0; s < count; s++) {
+    const o = rows[s]! * d;
+    const g0 = s * d;
+    const c = decay ? decay[s]! : 0;
+    for (let j = 0; j < d; j++) dense[o + j] = grads[g0 + j]! + c * table[o + j]!;
+  }
+  opt.step(dense);
+  for (let s = 0; s < count; s++) dense.fill(0, rows[s]! * d, (rows[s]! + 1) * d);
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * @module models/bpr
  * BPR-MF (Rendle, Freudenthaler, Gantner & Schmidt-Thieme, "BPR: Bayesian Personalized Ranking
- * from Implicit Feedback", UAI 2009) trained as MMRec's BPR: xavier-uniform user and item
- * embeddings, shuffled training pairs with uniform negatives, loss
- * mean(−log σ(<u,i> − <u,j>)) + reg · EmbLoss(u_b, i_b, j_b), Adam (lazy, per row) or SGD.
+ * from Implicit Feedback", UAI 2009) trained as MMRec's BPR (src/models/bpr.py): xavier-normal
+ * user and item embeddings (MMRec's `self.apply(xavier_normal_initialization)`), shuffled training
+ * pairs with uniform negatives, loss mean(−log σ(<u,i> − <u,j>)) + reg · EmbLoss(u_b, i_b, j_b),
+ * dense Adam over every row as torch's Adam (or lazy Adam on the batch's rows, or SGD).
  * With `loss: 'bce'` the same model trains on binary cross-entropy with sampled negatives (for
  * click data): per pair −log σ(<u,i>) − Σ_j log(1 − σ(<u,j>)) over its `negatives` sampled
  * negatives (each weighted 1), averaged over the batch's positives, plus the same EmbLoss.
  * Optional Hogwild training on worker threads (Recht et al., NIPS 2011) with `threads > 1`,
- * for either loss.
+ * for either loss; Hogwild always takes lazy Adam steps (dense steps over whole tables cannot be
+ * shared between threads without locks).
  */
 import { adamState } from '../../training/adam.js';
 import { xavierNormal, xavierUniform } from '../../training/init.js';
@@ -30,8 +32,14 @@ export const BPR_PARAMS = {
   negatives: { type: 'int', default: 1, min: 1 },
   /** 'bpr': pairwise BPR; 'bce': pointwise binary cross-entropy with sampled negatives. */
   loss: { type: 'choice', default: 'bpr', choices: ['bpr', 'bce'] },
-  init: { type: 'choice', default: 'xavier-uniform', choices: ['xavier-uniform', 'xavier-normal'] },
+  /** MMRec's BPR initialises both tables xavier-normal (std sqrt(2 / (rows + dim))). */
+  init: { type: 'choice', default: 'xavier-normal', choices: ['xavier-uniform', 'xavier-normal'] },
   optimizer: { type: 'choice', default: 'adam', choices: ['adam', 'sgd'] },
+  /**
+   * 'dense': every row steps each batch, as torch.optim.Adam in MMRec; 'lazy': only the batch's
+   * rows (per-row bias correction). With threads > 1 (Hogwild) the lazy step is used.
+   */
+  adam: { type: 'choice', default: 'dense', choices: ['dense', 'lazy'] },
   threads: { type: 'int', default: 1, min: 1, max: 64 },
 } as const;
 
@@ -76,6 +84,7 @@ export class Bpr extends FactorRecommender {
       reg: p.reg,
       negatives: p.negatives,
       optimizer: p.optimizer,
+      adam: shared ? 'lazy' : p.adam,
       loss: p.loss,
     };
     const sampler = new TripleSampler(train, {

@@ -211,4 +211,68 @@ describe('fusion', () => {
     const m = new Fusion({});
     await expect(m.fit({ ...data, modalities: [] }, { seed: 1, maxEpochs: 1 })).rejects.toThrow(/modality/);
   });
+
+  describe('towerEvery (graph layers: the item tower once per group of batches)', () => {
+    type Internals = {
+      state: { tower: { params: { name: string; grad?: Float32Array }[] } };
+      step: (...a: unknown[]) => number;
+      openGroup: (s: unknown, rng: Rng) => unknown;
+      closeGroup: (s: unknown, g: unknown, adam: unknown) => number;
+    };
+    const noStep = { step: () => {} };
+    const towerGrads = (m: Internals) => m.state.tower.params.map((p) => Float32Array.from(p.grad ?? []));
+    const zero = (m: Internals) => {
+      for (const p of m.state.tower.params) p.grad?.fill(0);
+    };
+
+    it('a group gives exactly the summed per-batch gradient of the tower (weights held fixed)', async () => {
+      for (const fusion of ['weighted', 'concat']) {
+        const m = new Fusion({ fusion, layers: 2, dim: 8, dropout: 0, towerEvery: 1, align: 0.5 });
+        await m.fit(data, { seed: 1, maxEpochs: 1 });
+        const x = m as unknown as Internals;
+        const s = x.state;
+        const batches = [
+          [Int32Array.of(0, 1, 2, 3), Int32Array.of(1, 5, 9, 13), Int32Array.of(30, 31, 32, 33)],
+          [Int32Array.of(4, 5, 6), Int32Array.of(2, 6, 10), Int32Array.of(40, 41, 42)],
+        ] as const;
+        // reference: the per-batch tower (towerEvery 1), gradients summed over the two batches
+        zero(x);
+        for (const [u, p, n] of batches) x.step.call(m, s, u, p, n, undefined, new Rng(9), noStep);
+        const ref = towerGrads(x);
+        // grouped: one tower pass, both batches' content gradients, one backward through the tower
+        zero(x);
+        const group = x.openGroup.call(m, s, new Rng(9)) as { batches: number };
+        for (const [u, p, n] of batches) {
+          x.step.call(m, s, u, p, n, undefined, new Rng(9), noStep, group);
+          group.batches++;
+        }
+        x.closeGroup.call(m, s, group, noStep);
+        const got = towerGrads(x);
+        expect(got.length).toBe(ref.length);
+        let maxRef = 0;
+        let maxDiff = 0;
+        got.forEach((g, k) => {
+          g.forEach((v, j) => {
+            maxRef = Math.max(maxRef, Math.abs(ref[k]![j]!));
+            maxDiff = Math.max(maxDiff, Math.abs(v - ref[k]![j]!));
+          });
+        });
+        expect(maxRef).toBeGreaterThan(1e-4);
+        expect(maxDiff).toBeLessThan(1e-5 * Math.max(1, maxRef));
+      }
+    });
+
+    it('once per epoch (0) still learns the topics and differs from the per-batch tower', async () => {
+      const a = new Fusion({ ...base, layers: 2, towerEvery: 0 });
+      const b = new Fusion({ ...base, layers: 2, towerEvery: 1 });
+      await a.fit(data, { seed: 3, maxEpochs: 25 });
+      await b.fit(data, { seed: 3, maxEpochs: 25 });
+      expect(coldPrecision(a)).toBeGreaterThan(0.5);
+      const sa = new Float32Array(nItems);
+      const sb = new Float32Array(nItems);
+      a.scoreBatch(Int32Array.of(7), sa);
+      b.scoreBatch(Int32Array.of(7), sb);
+      expect(sa).not.toEqual(sb);
+    });
+  });
 });

@@ -27,6 +27,7 @@ import { Param, Tensor } from '../../nn/tensor.js';
 import { xavierUniform } from '../../training/init.js';
 import { interactedItems, TripleSampler } from '../../training/sampler.js';
 import { runEpochs } from '../../training/trainer.js';
+import { progress } from '../../util/progress.js';
 import { Rng } from '../../util/rng.js';
 import { readArtifact, writeArtifact } from '../artifact.js';
 import { FactorRecommender } from '../factor-base.js';
@@ -34,7 +35,7 @@ import { edgeWeights, keptAdjacency, keptEdges, sampleEdges } from '../freedom/p
 import type { FitOptions, FitReport, ItemVectorPart, TrainingData } from '../recommender.js';
 import { buildItemFeatures, selectModalities } from '../vbpr/features.js';
 import { type FusionParams, resolveFusionParams } from './params.js';
-import { ItemTower, type TowerInputs } from './tower.js';
+import { ItemTower, type TowerInputs, type TowerOutput } from './tower.js';
 
 interface Normalization {
   mode: 'l2' | 'standard' | 'none';
@@ -57,6 +58,22 @@ interface State {
 
 /** Additive parts of every item's scoring vector, by name (nItems x dim each). */
 type PartTables = { name: string; table: Float32Array }[];
+
+/**
+ * With graph layers and `towerEvery` != 1: one forward pass of the item tower over every item,
+ * shared by several batches. `content` is a leaf holding the tower's output; each batch's backward
+ * adds its gradient into content.grad, and closing the group back-propagates the sum through the
+ * tower (exact: the tower's weights do not change inside a group).
+ */
+interface TowerGroup {
+  graph: Graph;
+  tower: TowerOutput;
+  content: Tensor;
+  items: Int32Array;
+  /** Positive items of each of the group's batches (for their InfoNCE terms). */
+  pos: Int32Array[];
+  batches: number;
+}
 
 export class Fusion extends FactorRecommender {
   readonly name = 'fusion';
@@ -101,10 +118,16 @@ export class Fusion extends FactorRecommender {
     const state: State = { tower, user, itemId, norms, warm, adj, trainAdj: adj, nUsers, nItems };
     this.state = state;
     this.fingerprint = data.fingerprint;
-    const adam = new DenseAdam([user, ...(itemId ? [itemId] : []), ...tower.params], {
+    // graph layers: the tower runs once per `towerEvery` batches (0: once per epoch) and steps
+    // with its own Adam when its group closes; 1 keeps the per-batch tower of before
+    const grouped = adj !== undefined && p.towerEvery !== 1;
+    const adam = new DenseAdam([user, ...(itemId ? [itemId] : []), ...(grouped ? [] : tower.params)], {
       lr: p.lr,
       weightDecay: p.weightDecay,
     });
+    const towerAdam = grouped
+      ? new DenseAdam(tower.params, { lr: p.lr, weightDecay: p.weightDecay })
+      : undefined;
     const stepRng = new Rng(rng.nextU32());
     let mean = 0;
     if (p.loss === 'mse') {
@@ -136,17 +159,30 @@ export class Fusion extends FactorRecommender {
           }
         : undefined;
 
-    return runEpochs(options, () => {
+    const nBatches = Math.ceil(train.nnz / p.batchSize);
+    return runEpochs(options, (e) => {
       let loss = 0;
       let batches = 0;
       if (prune) state.trainAdj = keptAdjacency(train, sampleEdges(prune.weights, prune.keep, prune.rng));
+      let group: TowerGroup | undefined;
+      // a bar with an ETA for long epochs on a terminal (silent elsewhere)
+      const bar = nBatches >= 100 ? progress(`fusion epoch ${e}`, nBatches) : undefined;
+      const run = (users: Int32Array, pos: Int32Array, neg?: Int32Array, target?: Float32Array) => {
+        if (towerAdam && !group) group = this.openGroup(state, stepRng);
+        loss += this.step(state, users, pos, neg, target, stepRng, adam, group);
+        batches++;
+        bar?.update(batches);
+        if (group && ++group.batches === p.towerEvery) {
+          loss += this.closeGroup(state, group, towerAdam!);
+          group = undefined;
+        }
+      };
       if (sampler) {
         for (const batch of sampler.epoch(p.batchSize)) {
           const users = batch.users.slice(0, batch.size);
           const pos = batch.pos.slice(0, batch.size);
           const neg = batch.neg.slice(0, batch.size * sampler.negatives);
-          loss += this.step(state, users, pos, neg, undefined, stepRng, adam);
-          batches++;
+          run(users, pos, neg);
         }
       } else if (pairOrder) {
         shuffleRng.shuffle(pairOrder);
@@ -155,10 +191,11 @@ export class Fusion extends FactorRecommender {
           const users = Int32Array.from(idx, (k) => pairUsers[k]!);
           const items = Int32Array.from(idx, (k) => train.indices[k]!);
           const target = Float32Array.from(idx, (k) => train.values[k]! - mean);
-          loss += this.step(state, users, items, undefined, target, stepRng, adam);
-          batches++;
+          run(users, items, undefined, target);
         }
       }
+      if (group) loss += this.closeGroup(state, group, towerAdam!);
+      bar?.stop();
       this.refresh(mean);
       return batches > 0 ? loss / batches : Number.NaN;
     });
@@ -173,6 +210,7 @@ export class Fusion extends FactorRecommender {
     target: Float32Array | undefined,
     rng: Rng,
     adam: DenseAdam,
+    group?: TowerGroup,
   ): number {
     const p = this.params;
     const g = new Graph({ train: true });
@@ -180,7 +218,10 @@ export class Fusion extends FactorRecommender {
     // the items this step needs content for: all of them with graph propagation, else the batch's
     let towerItems: Int32Array;
     let rowOf: (item: number) => number;
-    if (s.adj) {
+    if (group) {
+      towerItems = group.items;
+      rowOf = (i) => i;
+    } else if (s.adj) {
       towerItems = Int32Array.from({ length: s.nItems }, (_, i) => i);
       rowOf = (i) => i;
     } else {
@@ -195,8 +236,9 @@ export class Fusion extends FactorRecommender {
       towerItems = Int32Array.from(list);
       rowOf = (i) => map[i]!;
     }
-    const tw = s.tower.forward(g, towerItems, rng, { hide: p.modalityDropout });
-    const z = s.itemId ? g.add(tw.fused, g.gather(s.itemId, towerItems)) : tw.fused;
+    const tw = group ? undefined : s.tower.forward(g, towerItems, rng, { hide: p.modalityDropout });
+    const content = group ? group.content : tw!.fused;
+    const z = s.itemId ? g.add(content, g.gather(s.itemId, towerItems)) : content;
     let uVec: Tensor;
     let itemVec: (items: Int32Array) => Tensor;
     if (s.adj) {
@@ -231,12 +273,51 @@ export class Fusion extends FactorRecommender {
       ego.push(egoItems(pos), egoItems(neg));
     }
     if (p.reg > 0) terms.push([g.frobenius(ego, B), p.reg]);
-    if (p.align > 0 && s.tower.M > 1)
-      terms.push([this.alignLoss(g, s, tw.tokens, tw.present, towerItems, pos), p.align]);
+    if (p.align > 0 && s.tower.M > 1) {
+      if (group) group.pos.push(pos);
+      else terms.push([this.alignLoss(g, s, tw!.tokens, tw!.present, towerItems, pos), p.align]);
+    }
     const loss = g.weightedSum(terms);
     g.backward(loss);
     adam.step();
     return loss.data[0]!;
+  }
+
+  /** Runs the tower over every item once, for the batches of a group (see TowerGroup). */
+  private openGroup(s: State, rng: Rng): TowerGroup {
+    const graph = new Graph({ train: true });
+    const items = Int32Array.from({ length: s.nItems }, (_, i) => i);
+    const tower = s.tower.forward(graph, items, rng, { hide: this.params.modalityDropout });
+    const content = new Tensor(s.nItems, this.params.dim, tower.fused.data, true);
+    return { graph, tower, content, items, pos: [], batches: 0 };
+  }
+
+  /**
+   * Back-propagates the group's summed content gradient through the tower (with each batch's
+   * InfoNCE term over its own positives, as the per-batch tower has them) and steps the tower's
+   * weights. Returns the InfoNCE part of the loss, for the epoch's loss sum.
+   */
+  private closeGroup(s: State, group: TowerGroup, adam: DenseAdam): number {
+    const g = group.graph;
+    const { tower, content } = group;
+    const terms: [Tensor, number][] = [];
+    if (content.grad) {
+      const grad = Tensor.constant(content.rows, content.cols, content.grad);
+      terms.push([g.sum(g.mul(tower.fused, grad)), 1]);
+    }
+    let align = 0;
+    const p = this.params;
+    if (p.align > 0 && s.tower.M > 1) {
+      for (const pos of group.pos) {
+        const a = this.alignLoss(g, s, tower.tokens, tower.present, group.items, pos);
+        align += a.data[0]! * p.align;
+        terms.push([a, p.align]);
+      }
+    }
+    if (terms.length === 0) return 0;
+    g.backward(g.weightedSum(terms));
+    adam.step();
+    return align;
   }
 
   /** Mean InfoNCE over modality pairs, on (at most 512 of) the batch's positive items. */

@@ -108,6 +108,8 @@ describe('ItemKnn on interactions', () => {
   it('validates params and reports unknown modalities with the available ones', async () => {
     expect(() => new ItemKnn({ k: 0 })).toThrow(InvalidArgumentError);
     expect(() => new ItemKnn({ shrink: -1 })).toThrow(/shrink/);
+    expect(() => new ItemKnn({ k: 2.5 })).toThrow(/"k" must be an integer >= 1/);
+    expect(new ItemKnn({ k: '5', shrink: '0' }).params).toMatchObject({ k: 5, shrink: 0 });
     expect(() => new ItemKnn({ neighbours: 5 })).toThrow(/unknown parameter "neighbours".*k, shrink, source/);
     const text = makeModality('text', 4, 2, new Float32Array(8), 'mem');
     const m = new ItemKnn({ source: 'image' });

@@ -8,8 +8,10 @@
  */
 import { InvalidArgumentError, MismatchError, NotFittedError } from '../../errors.js';
 import { type Ranked, topKRanked } from '../../math/topk.js';
+import { validateParams } from '../../training/params.js';
 import { readArtifact, writeArtifact } from '../artifact.js';
 import type { FitOptions, FitReport, Recommender, RecommendOptions, TrainingData } from '../recommender.js';
+import { checkBatch, checkIndex, checkK } from '../scoring.js';
 import { contentNeighbours, interactionNeighbours, type NeighbourGraph } from './neighbours.js';
 
 /** Hyper-parameters of {@link ItemKnn}. */
@@ -25,30 +27,27 @@ export interface ItemKnnParams {
 /** The defaults of {@link ItemKnnParams}. */
 export const ITEM_KNN_DEFAULTS: Readonly<ItemKnnParams> = { k: 50, shrink: 10, source: 'interactions' };
 
+/** The numeric parameters, checked by training/params (numeric strings accepted, as elsewhere). */
+const ITEM_KNN_NUMERIC = {
+  k: { type: 'int', default: ITEM_KNN_DEFAULTS.k, min: 1 },
+  shrink: { type: 'number', default: ITEM_KNN_DEFAULTS.shrink, min: 0 },
+} as const;
+
 /** Validates raw params (unknown keys and bad values throw InvalidArgumentError) and fills defaults. */
 export function resolveItemKnnParams(raw: Record<string, unknown>): ItemKnnParams {
   const keys = Object.keys(ITEM_KNN_DEFAULTS);
   for (const key of Object.keys(raw)) {
     if (!keys.includes(key)) {
       throw new InvalidArgumentError(
-        `itemknn: unknown parameter "${key}". Should be one of: ${keys.join(', ')}`,
+        `itemknn: unknown parameter "${key}". Valid parameters: ${keys.join(', ')}`,
       );
     }
   }
-  const k = raw.k ?? ITEM_KNN_DEFAULTS.k;
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
-    throw new InvalidArgumentError(`itemknn: parameter "k" must be an integer >= 1, got ${String(k)}`);
-  }
-  const shrink = raw.shrink ?? ITEM_KNN_DEFAULTS.shrink;
-  if (typeof shrink !== 'number' || !Number.isFinite(shrink) || shrink < 0) {
-    throw new InvalidArgumentError(
-      `itemknn: parameter "shrink" must be a number >= 0, got ${String(shrink)}`,
-    );
-  }
-  const source = raw.source ?? ITEM_KNN_DEFAULTS.source;
+  const { source = ITEM_KNN_DEFAULTS.source, ...numeric } = raw;
+  const { k, shrink } = validateParams('itemknn', numeric, ITEM_KNN_NUMERIC);
   if (typeof source !== 'string' || source === '') {
     throw new InvalidArgumentError(
-      `itemknn: parameter "source" must be "interactions" or a modality name, got ${String(source)}`,
+      `itemknn: parameter "source" must be "interactions" or a modality name, got ${JSON.stringify(source)}`,
     );
   }
   return { k, shrink, source };
@@ -122,9 +121,7 @@ export class ItemKnn implements Recommender {
   /** Adds user `u`'s scores into `out[offset .. offset + nItems)` (which the caller zeroed). */
   private accumulate(u: number, out: Float32Array, offset: number): void {
     const g = this.neighbours();
-    if (!Number.isInteger(u) || u < 0 || u >= this.nUsers) {
-      throw new InvalidArgumentError(`itemknn: user ${u} is outside 0..${this.nUsers - 1}`);
-    }
+    checkIndex(this.name, 'user', u, this.nUsers);
     const { indptr, indices, sims } = g;
     for (let q = this.userPtr[u]!; q < this.userPtr[u + 1]!; q++) {
       const j = this.userItems[q]!;
@@ -134,11 +131,13 @@ export class ItemKnn implements Recommender {
 
   scoreBatch(users: Int32Array, out: Float32Array): void {
     const n = this.neighbours().nItems;
+    checkBatch(this.name, users, out, this.nUsers, n);
     out.fill(0, 0, users.length * n);
     for (let b = 0; b < users.length; b++) this.accumulate(users[b]!, out, b * n);
   }
 
   recommend(user: number, k: number, options: RecommendOptions = {}): Ranked {
+    checkK(this.name, k);
     const scores = new Float32Array(this.neighbours().nItems);
     this.accumulate(user, scores, 0);
     return topKRanked(scores, k, options.exclude);
@@ -147,11 +146,10 @@ export class ItemKnn implements Recommender {
   /** The first k entries of the item's neighbour list (empty for items without neighbours). */
   similarItems(item: number, k: number): Ranked {
     const g = this.neighbours();
-    if (!Number.isInteger(item) || item < 0 || item >= g.nItems) {
-      throw new InvalidArgumentError(`itemknn: item ${item} is outside 0..${g.nItems - 1}`);
-    }
+    checkIndex(this.name, 'item', item, g.nItems);
+    checkK(this.name, k);
     const from = g.indptr[item]!;
-    const to = Math.min(g.indptr[item + 1]!, from + Math.max(0, k));
+    const to = Math.min(g.indptr[item + 1]!, from + k);
     return { items: g.indices.slice(from, to), scores: g.sims.slice(from, to) };
   }
 

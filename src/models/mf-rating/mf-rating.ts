@@ -4,12 +4,11 @@
  * Factorization Techniques for Recommender Systems", IEEE Computer 2009; Funk's SVD):
  * r̂(u, i) = μ + b_u + b_i + <p_u, q_i>, trained on the rating values of the training matrix by
  * mini-batch gradient descent (lazy Adam or SGD) on
- * (1/B) Σ_b [(r̂_b − r_b)² + reg (||p_u||² + ||q_i||² + b_u² + b_i²)], μ fixed to the training mean,
- * with optional early stopping on validation RMSE.
+ * (1/B) Σ_b [(r̂_b − r_b)² + reg (||p_u||² + ||q_i||² + b_u² + b_i²)], μ fixed to the training mean.
+ * Early stopping is the caller's (the runner's onEpochEnd), as for every iterative model; RMSE/MAE
+ * of a trained model: ./evaluate-rating.
  */
-import type { Interactions } from '../../data/interactions.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { mae, rmse } from '../../eval/metrics/rating.js';
 import { Adam, RowGradients, type RowOptimizer, Sgd } from '../../training/adam.js';
 import { normalInit } from '../../training/init.js';
 import { type ParamsOf, validateParams } from '../../training/params.js';
@@ -28,11 +27,6 @@ export const MF_RATING_PARAMS = {
   epochs: { type: 'int', default: 50, min: 1 },
   /** Standard deviation of the normal initialisation of p and q (biases start at 0). */
   initStd: { type: 'number', default: 0.01, min: 0 },
-  /**
-   * Early stopping on validation RMSE when TrainingData.valid holds ratings: stop after this many
-   * epochs without improvement and keep the best epoch's tables (0 = off).
-   */
-  patience: { type: 'int', default: 3, min: 0 },
   /** SGD steps on the batch mean: it needs a much larger lr than Adam (e.g. 0.5 or more). */
   optimizer: { type: 'choice', default: 'adam', choices: ['adam', 'sgd'] },
 } as const;
@@ -145,29 +139,7 @@ export class MfRating extends FactorRecommender {
       this.factorsUpdated();
       return lossSum / batches;
     };
-    const valid = data.valid && data.valid.nnz > 0 && p.patience > 0 ? data.valid : undefined;
-    if (!valid) return runEpochs({ ...options, maxEpochs }, epoch);
-    // Early stopping on validation RMSE, keeping the best tables.
-    const tables = [P, Q, bu, bi];
-    const best = tables.map((t) => t.slice());
-    let bestRmse = Number.POSITIVE_INFINITY;
-    let since = 0;
-    const report = await runEpochs({ ...options, maxEpochs }, epoch, {
-      checkpoint: () => {
-        const r = evaluateRating(this, valid).rmse;
-        if (r < bestRmse) {
-          bestRmse = r;
-          since = 0;
-          for (let k = 0; k < tables.length; k++) best[k]!.set(tables[k]!);
-        } else {
-          since++;
-        }
-      },
-      stop: () => since >= p.patience,
-    });
-    for (let k = 0; k < tables.length; k++) tables[k]!.set(best[k]!);
-    this.factorsUpdated();
-    return report;
+    return runEpochs({ ...options, maxEpochs }, epoch);
   }
 
   /** Predicted ratings r̂(users[k], items[k]). */
@@ -198,17 +170,8 @@ export class MfRating extends FactorRecommender {
   /** Loads a saved mf-rating model, checking the dataset fingerprint when given. */
   static async load(dir: string, fingerprint?: string): Promise<MfRating> {
     const loaded = await FactorRecommender.loadFactors(dir, 'mf-rating', fingerprint);
-    return new MfRating(loaded.manifest.params).restore(loaded);
+    // Models saved before early stopping moved to the runner carry a "patience" parameter.
+    const { patience: _dropped, ...params } = loaded.manifest.params;
+    return new MfRating(params).restore(loaded);
   }
-}
-
-/** RMSE and MAE of `model` over the stored (user, item, rating) triples of `part`. */
-export function evaluateRating(
-  model: Pick<MfRating, 'predict'>,
-  part: Interactions,
-): { rmse: number; mae: number } {
-  const users = new Int32Array(part.nnz);
-  for (let u = 0; u < part.nUsers; u++) users.fill(u, part.indptr[u]!, part.indptr[u + 1]!);
-  const pred = model.predict(users, part.indices);
-  return { rmse: rmse(pred, part.values), mae: mae(pred, part.values) };
 }

@@ -47,7 +47,11 @@ export const VBPR_PARAMS = {
   normalize: { type: 'choice', default: 'l2', choices: ['l2', 'standard', 'none'] },
   /** 'content': cold items score from E f_i only; 'learned': keep their (negative-only) γ_i. */
   coldItems: { type: 'choice', default: 'content', choices: ['content', 'learned'] },
-  /** Negatives from all items (MMRec) or only from items with training interactions (cold-start training). */
+  /**
+   * Negatives from all items, or only from items with training interactions ('warm': MMRec's rule,
+   * whose sampler draws from the item ids of the training file; the same thing on a split where
+   * every item has training pairs, as on Last.fm-2k and Baby).
+   */
   negativeItems: { type: 'choice', default: 'all', choices: ['all', 'warm'] },
   /**
    * Where the projection's two dense products run (onnx/fixed-products): 'onnx' (onnxruntime-node's

@@ -28,12 +28,19 @@ export function validateArms(arms: readonly Arm[]): void {
   let total = 0;
   for (const [i, arm] of arms.entries()) {
     if (typeof arm.name !== 'string' || arm.name === '') {
-      throw new InvalidArgumentError(`arms[${i}].name must be a non-empty string`);
+      throw new InvalidArgumentError(`arms[${i}].name must be a non-empty string`, {
+        field: `arms[${i}].name`,
+      });
     }
-    if (names.has(arm.name)) throw new InvalidArgumentError(`arms[${i}].name "${arm.name}" is repeated`);
+    if (names.has(arm.name))
+      throw new InvalidArgumentError(`arms[${i}].name "${arm.name}" is repeated`, {
+        field: `arms[${i}].name`,
+      });
     names.add(arm.name);
     if (!(arm.share >= 0 && Number.isFinite(arm.share))) {
-      throw new InvalidArgumentError(`arms[${i}].share must be finite and >= 0, got ${arm.share}`);
+      throw new InvalidArgumentError(`arms[${i}].share must be finite and >= 0, got ${arm.share}`, {
+        field: `arms[${i}].share`,
+      });
     }
     total += arm.share;
   }

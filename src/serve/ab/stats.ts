@@ -96,14 +96,16 @@ export function normalQuantile(p: number): number {
 
 function checkCount(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 0)
-    throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
+    throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`, { field: name });
 }
 
 function checkPair(successes: number, trials: number, sName: string, tName: string): void {
   checkCount(successes, sName);
   checkCount(trials, tName);
   if (successes > trials)
-    throw new InvalidArgumentError(`${sName} (${successes}) must not exceed ${tName} (${trials})`);
+    throw new InvalidArgumentError(`${sName} (${successes}) must not exceed ${tName} (${trials})`, {
+      field: sName,
+    });
 }
 
 /**
@@ -163,7 +165,8 @@ export function summarizeExperiment(
   }
   const names = new Set<string>();
   const summaries = arms.map((a, i): ArmSummary => {
-    if (names.has(a.name)) throw new InvalidArgumentError(`arms[${i}].name "${a.name}" is repeated`);
+    if (names.has(a.name))
+      throw new InvalidArgumentError(`arms[${i}].name "${a.name}" is repeated`, { field: `arms[${i}].name` });
     names.add(a.name);
     checkPair(a.clicks, a.impressions, `arms[${i}].clicks`, `arms[${i}].impressions`);
     checkPair(a.conversions, a.impressions, `arms[${i}].conversions`, `arms[${i}].impressions`);

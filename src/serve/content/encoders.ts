@@ -23,7 +23,7 @@ import type { Item } from '../../data/types.js';
 import type { EncodeResult, Encoder, EncoderInput, MediaKind } from '../../encoders/encoder.js';
 import { createEncoder, ENCODERS } from '../../encoders/registry.js';
 import { type BuiltinTextEncoder, createBuiltinTextEncoder } from '../../encoders/text/builtin.js';
-import { describeError, InvalidInputError, NotSupportedError } from '../../errors.js';
+import { describeError, InvalidInputError, InvalidRequestError, NotSupportedError } from '../../errors.js';
 import { itemText } from '../../jobs/encode-inputs.js';
 import { isRemoteRef, resolveMediaPath } from '../../store/media.js';
 import type { ItemVectorRecord, ModalityStatus, Store, StoredItem } from '../../store/types.js';
@@ -316,10 +316,7 @@ export class ContentEncoders {
       if (r.ok[0]) return { vector: r.vectors.slice(0, r.dims) };
       const error = r.errors[0] ?? 'could not encode';
       if (/the limit is/.test(error)) {
-        throw new InvalidInputError(
-          { file: 'request body', line: 0, field: kind },
-          error.replace(/^item query: /, ''),
-        );
+        throw new InvalidRequestError(kind, error.replace(/^item query: /, ''));
       }
       return { error };
     }
@@ -438,7 +435,10 @@ export class ContentEncoders {
         await checkMediaHeader(kind, bytes, this.limits);
         kept.push({ id: x.id, bytes, ...(x.path === undefined ? {} : { path: x.path }) });
       } catch (err) {
-        const detail = err instanceof InvalidInputError ? err.detail : describeError(err);
+        const detail =
+          err instanceof InvalidRequestError || err instanceof InvalidInputError
+            ? err.detail
+            : describeError(err);
         fail(x.id, kind, `${x.path ?? `item ${x.id}`}: ${detail}`);
       }
     }

@@ -8,7 +8,7 @@
 import type { AudioLimits } from '../../encoders/audio/decode.js';
 import { checkAudioLimits, probeWav } from '../../encoders/audio/decode.js';
 import { checkImagePixels, probeImage } from '../../encoders/image/builtin.js';
-import { describeError, InvalidArgumentError, InvalidInputError } from '../../errors.js';
+import { describeError, InvalidArgumentError, InvalidInputError, InvalidRequestError } from '../../errors.js';
 
 /** Largest media one request (or one item) may carry. */
 export interface MediaLimits {
@@ -53,7 +53,6 @@ export async function checkMediaHeader(
   limits: MediaLimits,
   field: string = kind,
 ): Promise<void> {
-  const where = { file: 'request body', line: 0, field };
   try {
     if (kind === 'audio') {
       const header = probeWav(bytes);
@@ -68,6 +67,6 @@ export async function checkMediaHeader(
     }
     checkImagePixels(header, limits.maxImagePixels);
   } catch (err) {
-    throw new InvalidInputError(where, describeError(err), { cause: err });
+    throw new InvalidRequestError(field, describeError(err), { cause: err });
   }
 }

@@ -20,7 +20,13 @@ import { dirname, join } from 'node:path';
 import { StoreUserVectors } from '../../cache/store-user-vectors.js';
 import type { UserVectorCache } from '../../cache/types.js';
 import type { MediaKind } from '../../encoders/encoder.js';
-import { describeError, InvalidInputError, NotFoundError, NotSupportedError } from '../../errors.js';
+import {
+  describeError,
+  InvalidInputError,
+  InvalidRequestError,
+  NotFoundError,
+  NotSupportedError,
+} from '../../errors.js';
 import { parsePositiveRules } from '../../io/positive.js';
 import { extensionFor } from '../../store/media.js';
 import type {
@@ -42,7 +48,17 @@ import type { IndexOptions } from '../retrieval/index.js';
 import { CatalogState } from './catalog.js';
 import { ContentIndexes } from './content-index.js';
 import { ExperimentManager, type ExperimentReport, validateArms } from './experiments.js';
+import { OperatorState, type PrivacyOptions, SETTINGS } from './operator-state.js';
 import { keeper, rankFor, type Source } from './rank.js';
+import {
+  applyRules,
+  type FiredRule,
+  type ItemFacts,
+  inSegment,
+  needsUser,
+  pinnedItems,
+  type UserFacts,
+} from './rules.js';
 import { type Explanation, ModelSnapshot } from './snapshot.js';
 
 export interface EngineOptions {
@@ -68,6 +84,8 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** Where folded-in user vectors are remembered (default: the data store). */
   userVectors?: UserVectorCache;
+  /** Request-log pseudonyms (default: on, with a key generated into the store's meta). */
+  privacy?: PrivacyOptions;
 }
 
 export type EngineEvent =
@@ -83,12 +101,16 @@ export interface RecommendOptions {
   explain?: boolean;
   /** An operator looking (the dashboard): the list is served as usual but logs no impression. */
   operator?: boolean;
+  /** false: the non-personalised list (popular, then latest), no impression (opted-out users always). */
+  personalised?: boolean;
 }
 
 export interface RankedItem {
   id: string;
   score: number;
   explanation?: Explanation;
+  /** With explain and business rules: the rules that fired on this item. */
+  rules?: FiredRule[];
 }
 
 export interface RecommendResult {
@@ -123,6 +145,8 @@ export class Engine {
   private activeSnap: ModelSnapshot | undefined;
   private snaps = new Map<number, ModelSnapshot>();
   private readonly log: (line: string) => void;
+  /** Business rules, opt-outs and request-log pseudonyms (operator-state.ts). */
+  readonly operator: OperatorState;
 
   private constructor(
     readonly store: Store,
@@ -141,6 +165,7 @@ export class Engine {
       }),
     };
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.operator = new OperatorState(store, options.privacy ?? {});
   }
 
   get catalog(): CatalogState {
@@ -163,6 +188,12 @@ export class Engine {
     const mediaRoot = await mediaRootOf(store, options.mediaRoot);
     for (const it of await store.allItems()) catalog.upsert(it);
     catalog.addFeedback(await store.allFeedback(), 0);
+    // feedback that retention aggregated away still counts towards popularity (serve/retention.ts)
+    for (const a of await store.feedbackAggregates()) {
+      const c = catalog.indexOf(a.item);
+      if (c !== undefined && catalog.isPositive(a.type, 1))
+        catalog.popularity[c] = catalog.popularity[c]! + a.count;
+    }
     const content = await ContentEncoders.open(store, mediaRoot, {
       allowRemote: options.allowRemote ?? false,
       ...(options.encodeService ? { service: options.encodeService } : {}),
@@ -189,6 +220,7 @@ export class Engine {
         }
       }
     }
+    await engine.operator.ready();
     return engine;
   }
 
@@ -212,6 +244,7 @@ export class Engine {
     if (!info) throw new NotFoundError(`unknown model version ${version}`);
     const snap = await ModelSnapshot.load(this.store, info, this.catalog, {
       userVectors: this.userVectors,
+      log: this.log,
       ...(this.options.index ? { index: this.options.index } : {}),
       ...(options.dataTime === undefined ? {} : { dataTime: options.dataTime }),
     });
@@ -269,13 +302,16 @@ export class Engine {
 
   /** Recommendations for a user (unknown users get the fallbacks). */
   recommend(user: string, o: RecommendOptions): RecommendResult {
-    const assigned = this.experiments.armOf(user);
+    // an opted-out user gets the non-personalised list and is not tracked (no impression)
+    const personal = o.personalised !== false && !this.operator.isOptedOut(user);
+    if (!personal) o = { ...o, operator: true };
+    const assigned = personal ? this.experiments.armOf(user) : undefined;
     const snap = (assigned && this.snaps.get(assigned.arm.version)) ?? this.activeSnap;
-    const state = this.catalog.user(user);
+    const state = personal ? this.catalog.user(user) : undefined;
     const offset = o.offset ?? 0;
     const hadFold = snap?.overrides.has(user) ?? true;
     const t0 = performance.now();
-    const vector = snap?.userVector(user, state);
+    const vector = personal ? snap?.userVector(user, state) : undefined;
     if (snap && !hadFold && snap.overrides.has(user)) {
       // userVector folded this user in now (unknown to the model, or events since its training)
       this.options.onEvent?.({ kind: 'fold-in', seconds: (performance.now() - t0) / 1000 });
@@ -301,21 +337,72 @@ export class Engine {
       source: ranked[0]?.from ?? (vector ? 'model' : 'popular'),
       items,
     };
-    if (assigned) {
-      const where = { experiment: assigned.experiment.id, arm: assigned.arm.name };
-      result.arm = where;
-      if (!o.operator)
-        result.impressionId = this.experiments.logImpression(
-          user,
-          items.map((i) => i.id),
-          where,
-        );
-    } else if (this.options.logAllImpressions && !o.operator) {
-      result.impressionId = this.experiments.logImpression(
-        user,
-        items.map((i) => i.id),
-      );
+    if (assigned) result.arm = { experiment: assigned.experiment.id, arm: assigned.arm.name };
+    if (!o.operator) this.logServed(result);
+    return result;
+  }
+
+  /** Logs the impression of a served list (A/B arms always; others with logAllImpressions). */
+  private logServed(result: RecommendResult): void {
+    if (result.user === null) return;
+    const ids = result.items.map((i) => i.id);
+    if (result.arm) result.impressionId = this.experiments.logImpression(result.user, ids, result.arm);
+    else if (this.options.logAllImpressions)
+      result.impressionId = this.experiments.logImpression(result.user, ids);
+  }
+
+  /**
+   * {@link recommend} with the business rules applied after ranking (serve/engine/rules.ts): the
+   * list is ranked a little deeper than asked (blocked items leave room), the rules see the
+   * candidates' and pinned items' stored attributes and the user's labels and attributes (one
+   * indexed read each, only while enabled rules exist), then the page is cut and its impression
+   * logged. Without enabled rules this is exactly {@link recommend}.
+   */
+  async recommendRuled(user: string, o: RecommendOptions): Promise<RecommendResult> {
+    let rules = this.operator.rules.filter((r) => r.enabled);
+    if (rules.length === 0) return this.recommend(user, o);
+    let profile: UserFacts | undefined;
+    if (needsUser(rules)) {
+      // only the rules of the user's segments matter; none: the plain list, no item reads
+      profile = await this.store.getUser(user);
+      rules = rules.filter((r) => inSegment(r.segment, profile));
+      if (rules.length === 0) return this.recommend(user, o);
     }
+    const offset = o.offset ?? 0;
+    const deep = this.recommend(user, {
+      ...o,
+      offset: 0,
+      n: offset + o.n + Math.max(20, o.n),
+      operator: true,
+    });
+    const pins = pinnedItems(rules);
+    const stored = await this.store.getItems([...new Set([...deep.items.map((i) => i.id), ...pins])]);
+    const seen = o.excludeSeen === false ? undefined : this.catalog.user(user)?.seen;
+    const listed = new Set(deep.items.map((i) => i.id));
+    const facts = (id: string): ItemFacts | undefined => {
+      const it = stored.get(id);
+      if (!it) return undefined;
+      if (!listed.has(id)) {
+        // a pinned item from outside the list: servable, in the asked category
+        const c = this.catalog.indexOf(id);
+        if (c === undefined || !this.catalog.servable(c)) return undefined;
+        if (o.category !== undefined && !this.catalog.hasCategory(c, o.category)) return undefined;
+        if (seen?.has(c)) return undefined;
+      }
+      return it;
+    };
+    const ruled = applyRules(deep.items, rules, { user: profile, item: facts, now: Date.now() / 1000 });
+    const byId = new Map(deep.items.map((i) => [i.id, i]));
+    const items = ruled.slice(offset, offset + o.n).map((r) => {
+      const it: RankedItem = { ...(byId.get(r.id) ?? { id: r.id }), score: r.score };
+      if (o.explain) {
+        it.explanation ??= { collaborative: 0, bias: 0, modalities: {} };
+        it.rules = r.rules;
+      }
+      return it;
+    });
+    const result: RecommendResult = { ...deep, items };
+    if (!o.operator && !this.operator.isOptedOut(user)) this.logServed(result);
     return result;
   }
 
@@ -428,10 +515,7 @@ export class Engine {
       if (!bytes || (q.modality !== 'any' && q.modality !== kind)) continue;
       const r = await this.content.encodeBytes(kind, bytes);
       if (!r.vector) {
-        throw new InvalidInputError(
-          { file: 'request body', line: 0, field: kind },
-          `expected a decodable ${kind}: ${r.error}`,
-        );
+        throw new InvalidRequestError(kind, `expected a decodable ${kind}: ${r.error}`);
       }
       add(kind, await this.contentIndexes.search(kind, r.vector, q.n, keep));
     }
@@ -451,7 +535,14 @@ export class Engine {
   async addFeedback(
     rows: readonly StoredFeedback[],
     o: { operator?: boolean } = {},
-  ): Promise<{ inserted: number }> {
+  ): Promise<{ inserted: number; ignored?: number }> {
+    // opted-out users are not tracked: their feedback is not stored
+    const kept = rows.filter((f) => !this.operator.isOptedOut(f.user));
+    const ignored = rows.length - kept.length;
+    if (ignored > 0) {
+      if (kept.length === 0) return { inserted: 0, ignored };
+      return { ...(await this.addFeedback(kept, o)), ignored };
+    }
     const r = await this.store.insertFeedback(rows);
     for (const u of r.usersCreated) this.catalog.ensureUser(u);
     this.foldFeedback(rows, true);
@@ -497,8 +588,20 @@ export class Engine {
     failed: { id: string; modality: MediaKind; reason: string }[];
   }> {
     // the same preparation as the stream ingester's (serve/stream/apply.ts)
-    const { items: withStatus, enc } = await prepareItems(this.content, this.mediaRoot, input);
+    const review = (await this.store.getMeta<boolean>(SETTINGS.review)) === true;
+    // with the review queue on, new items are stored hidden and queued until an operator approves them
+    const fresh = review
+      ? input.filter((it) => this.catalog.indexOf(it.id) === undefined).map((it) => it.id)
+      : [];
+    const held = new Set(fresh);
+    const prepared = await prepareItems(
+      this.content,
+      this.mediaRoot,
+      held.size === 0 ? input : input.map((it) => (held.has(it.id) ? { ...it, hidden: true } : it)),
+    );
+    const { items: withStatus, enc } = prepared;
     const r = await this.store.upsertItems(withStatus, enc.vectors);
+    if (fresh.length > 0) await this.store.queueReview(fresh);
     const byItem = new Map<string, Record<string, Float32Array>>();
     for (const v of enc.vectors) {
       const m = byItem.get(v.item) ?? {};
@@ -563,16 +666,13 @@ export class Engine {
     const ext = extensionFor(contentType);
     const want = kind === 'image' ? 'image/' : 'audio/';
     if (!ext || !contentType.toLowerCase().startsWith(want)) {
-      throw new InvalidInputError(
-        { file: 'request', line: 0, field: 'Content-Type' },
+      throw new InvalidRequestError(
+        'Content-Type',
         `expected an ${want}* content type (e.g. ${kind === 'image' ? 'image/png' : 'audio/wav'}), got "${contentType}"`,
       );
     }
     if (bytes.length === 0) {
-      throw new InvalidInputError(
-        { file: 'request', line: 0, field: 'body' },
-        'expected the media bytes, got an empty body',
-      );
+      throw new InvalidRequestError('body', 'expected the media bytes, got an empty body');
     }
     const name = `${createHash('sha256').update(id).digest('hex').slice(0, 24)}-${kind}${ext}`;
     const ref = `uploads/${name}`;
@@ -591,6 +691,8 @@ export class Engine {
   /** Deletes a user and everything about them, in the store and in memory. */
   async deleteUser(id: string): Promise<void> {
     await this.store.deleteUser(id);
+    // request logs stored under the user's pseudonym
+    await this.store.forgetRequestLogs(this.operator.logKeys(id));
     this.dropUser(id);
     await this.userVectors
       .forget(id)
@@ -600,6 +702,17 @@ export class Engine {
   private dropUser(id: string): void {
     this.catalog.deleteUser(id);
     for (const snap of this.snaps.values()) snap.forgetUser(id);
+  }
+
+  /** Opts a user out of personalisation and tracking (or back in). */
+  async setOptOut(user: string, optedOut: boolean): Promise<void> {
+    await this.store.setOptOut(user, optedOut);
+    this.operator.markOptOut(user, optedOut);
+  }
+
+  /** Everything stored about a user (request logs under the id and under its pseudonym). */
+  exportUser(id: string) {
+    return this.store.exportUser(id, this.operator.logKeys(id));
   }
 
   // ---------------------------------------------------------------- experiments
@@ -612,13 +725,14 @@ export class Engine {
         await this.snapshot(a.version);
       } catch (err) {
         if (err instanceof NotFoundError) {
-          throw new NotFoundError(`unknown model version ${a.version} (arms[${k}].version)`, { cause: err });
+          throw new NotFoundError(`unknown model version ${a.version} (arms[${k}].version)`, {
+            cause: err,
+            field: `arms[${k}].version`,
+          });
         }
         throw new NotSupportedError(
           `arms[${k}].version: version ${a.version} cannot be served: ${describeError(err)}`,
-          {
-            cause: err,
-          },
+          { cause: err, field: `arms[${k}].version` },
         );
       }
     }
@@ -702,6 +816,10 @@ export class Engine {
         return;
       case 'model':
         return;
+      case 'rules':
+        return this.operator.refreshRules();
+      case 'opt-out':
+        return this.operator.refreshOptOuts();
       case 'model-activated': {
         const version = await this.store.activeModelVersion();
         if (version === undefined || version === this.activeSnap?.version) return;

@@ -7,7 +7,7 @@
  * significance test from serve/ab/stats, plus a time series).
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import type {
   ArmBucket,
   AttributedEvent,
@@ -36,21 +36,18 @@ export interface ExperimentReport extends ExperimentRecord {
 
 /** Checks an experiment's arms: at least two, unique names, positive shares (they are normalised). */
 export function validateArms(arms: readonly ExperimentArm[]): void {
-  const at = (k: number, f: string) => ({ file: 'request body', line: 0, field: `arms[${k}].${f}` });
+  const at = (k: number, f: string) => `arms[${k}].${f}`;
   if (arms.length < 2) {
-    throw new InvalidInputError(
-      { file: 'request body', line: 0, field: 'arms' },
-      `expected at least 2 arms, got ${arms.length}`,
-    );
+    throw new InvalidRequestError('arms', `expected at least 2 arms, got ${arms.length}`);
   }
   const names = new Set<string>();
   arms.forEach((a, k) => {
-    if (a.name === '') throw new InvalidInputError(at(k, 'name'), 'expected a non-empty arm name');
+    if (a.name === '') throw new InvalidRequestError(at(k, 'name'), 'expected a non-empty arm name');
     if (names.has(a.name))
-      throw new InvalidInputError(at(k, 'name'), `expected unique arm names, got "${a.name}" twice`);
+      throw new InvalidRequestError(at(k, 'name'), `expected unique arm names, got "${a.name}" twice`);
     names.add(a.name);
     if (!(a.share > 0) || !Number.isFinite(a.share)) {
-      throw new InvalidInputError(at(k, 'share'), `expected a share > 0, got ${a.share}`);
+      throw new InvalidRequestError(at(k, 'share'), `expected a share > 0, got ${a.share}`);
     }
   });
 }

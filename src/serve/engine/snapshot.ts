@@ -15,7 +15,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { UserVectorCache } from '../../cache/types.js';
-import { NotSupportedError } from '../../errors.js';
+import { describeError, NotSupportedError } from '../../errors.js';
 import type { ItemVectorPart, Recommender } from '../../models/recommender.js';
 import { loadModel } from '../../models/registry.js';
 import type { ModelVersion, Store } from '../../store/types.js';
@@ -23,10 +23,21 @@ import { foldInUser, gramian } from '../foldin.js';
 import {
   buildIndex,
   buildIndexSliced,
+  HnswIndex,
   type IndexOptions,
   type SearchHit,
   type VectorIndex,
+  wouldUseHnsw,
 } from '../retrieval/index.js';
+import {
+  decodeDerivedTable,
+  decodeItemIndex,
+  encodeDerivedTable,
+  encodeItemIndex,
+  ITEM_GRAM_KIND,
+  ITEM_INDEX_KIND,
+  tableChecksum,
+} from '../retrieval/persist.js';
 import type { CatalogState, UserState } from './catalog.js';
 
 /** Additive parts of one score (see docs/API.md). */
@@ -46,7 +57,17 @@ export interface SnapshotOptions {
   dataTime?: number;
   /** Where remembered fold-ins are read from (default: the store's user vectors). */
   userVectors?: UserVectorCache;
+  /**
+   * Load the version's saved item index from the store, and save the one built when there is none
+   * (default true). A missing, damaged or foreign saved index is rebuilt.
+   */
+  persistIndex?: boolean;
+  /** Where problems with the saved index are reported (default: nowhere). */
+  log?: (line: string) => void;
 }
+
+/** How the item index of a loaded snapshot was obtained (for logs and benches). */
+export type IndexSource = 'loaded' | 'built' | 'built-and-saved';
 
 let loadSeq = 0;
 
@@ -74,7 +95,8 @@ export class ModelSnapshot {
   private pendingLive: Uint8Array | undefined;
   /** Fold-ins computed since load, by user id. */
   readonly overrides = new Map<string, Float32Array>();
-  private readonly gram: Float32Array;
+  /** Gramian of the trained item table (fold-in); set by the constructor, or by the load path. */
+  private gram!: Float32Array;
   private itemFactors: Float32Array;
   private itemBias: Float32Array | undefined;
   private nItems: number;
@@ -124,9 +146,11 @@ export class ModelSnapshot {
         live[j] = 1;
       }
     });
-    this.gram = gramian(this.itemFactors, this.dim);
     if (init.deferIndex) this.pendingLive = live;
-    else this.itemIndex = buildIndex(this.itemFactors, this.dim, this.itemIndexOptions(live));
+    else {
+      this.gram = gramian(this.itemFactors, this.dim);
+      this.itemIndex = buildIndex(this.itemFactors, this.dim, this.itemIndexOptions(live));
+    }
   }
 
   private itemIndexOptions(live: Uint8Array) {
@@ -138,6 +162,9 @@ export class ModelSnapshot {
     };
   }
 
+  /** How the item index was obtained: loaded from the store, or built (and saved there). */
+  indexSource: IndexSource = 'built';
+
   /**
    * Builds the item index in slices with turns of the event loop between them: a version loaded
    * while the server serves (an activation, or one followed from another process) must not
@@ -146,8 +173,90 @@ export class ModelSnapshot {
   private async buildIndexInSlices(): Promise<void> {
     const live = this.pendingLive;
     if (!live) return;
+    this.gram ??= gramian(this.itemFactors, this.dim);
     this.itemIndex = await buildIndexSliced(this.itemFactors, this.dim, this.itemIndexOptions(live));
     this.pendingLive = undefined;
+  }
+
+  /**
+   * The HNSW item index through the store: the saved graph of this version when there is a valid
+   * one (checked against this table: rows, dimension, checksums), else built in slices over every
+   * trained row and saved for the next server. Items not in the catalog are then marked deleted,
+   * so the saved graph depends on the version only. The Gramian (fold-in; 0.6 s at 100k x 64) is
+   * loaded or saved the same way. Small catalogs (exact scan) are just built.
+   */
+  private async prepareIndex(store: Store, log: (line: string) => void): Promise<void> {
+    const live = this.pendingLive;
+    if (!live) return;
+    let liveCount = 0;
+    for (let j = 0; j < live.length; j++) liveCount += live[j]!;
+    if (!wouldUseHnsw(liveCount, this.indexOptions)) return this.buildIndexInSlices();
+    const table = this.itemFactors.subarray(0, this.nTrained * this.dim);
+    const bias = this.itemBias?.subarray(0, this.nTrained);
+    const checksum = tableChecksum(table, bias);
+    await this.prepareGram(store, log, table, checksum);
+    const where = `model version ${this.version}: saved item index`;
+    let saved: Uint8Array | undefined;
+    try {
+      saved = await store.getModelIndex(this.version, ITEM_INDEX_KIND);
+    } catch (err) {
+      log(`${where} could not be read, rebuilding it: ${describeError(err)}`);
+    }
+    if (saved) {
+      try {
+        this.itemIndex = await decodeItemIndex(saved, table, this.dim, {
+          bias,
+          live,
+          efSearch: this.indexOptions.efSearch,
+          vectors: this.indexOptions.vectors,
+          checksum,
+        });
+        this.indexSource = 'loaded';
+        this.pendingLive = undefined;
+        return;
+      } catch (err) {
+        log(`${where} is not usable, rebuilding it: ${describeError(err)}`);
+      }
+    }
+    const { live: _all, ...allRows } = this.itemIndexOptions(live);
+    const index = await buildIndexSliced(table, this.dim, allRows);
+    if (index instanceof HnswIndex) {
+      try {
+        const bytes = await encodeItemIndex(index, table, bias);
+        await store.putModelIndex(this.version, ITEM_INDEX_KIND, bytes);
+        this.indexSource = 'built-and-saved';
+      } catch (err) {
+        log(`${where} could not be stored (the next server rebuilds it): ${describeError(err)}`);
+      }
+    }
+    for (let j = 0; j < this.nTrained; j++) if (!live[j]) index.remove(j);
+    this.itemIndex = index;
+    this.pendingLive = undefined;
+  }
+
+  /** The Gramian of the trained table from the store when saved for this table, else computed and saved. */
+  private async prepareGram(
+    store: Store,
+    log: (line: string) => void,
+    table: Float32Array,
+    checksum: string,
+  ): Promise<void> {
+    const where = `model version ${this.version}: saved item Gramian`;
+    try {
+      const saved = await store.getModelIndex(this.version, ITEM_GRAM_KIND);
+      if (saved) {
+        this.gram = decodeDerivedTable(saved, checksum, this.dim * this.dim);
+        return;
+      }
+    } catch (err) {
+      log(`${where} is not usable, computing it: ${describeError(err)}`);
+    }
+    this.gram = gramian(table, this.dim);
+    try {
+      await store.putModelIndex(this.version, ITEM_GRAM_KIND, encodeDerivedTable(this.gram, checksum));
+    } catch (err) {
+      log(`${where} could not be stored: ${describeError(err)}`);
+    }
   }
 
   /**
@@ -191,7 +300,8 @@ export class ModelSnapshot {
       dataTime: options.dataTime,
       deferIndex: true,
     });
-    await snap.buildIndexInSlices();
+    if (options.persistIndex === false) await snap.buildIndexInSlices();
+    else await snap.prepareIndex(store, options.log ?? (() => {}));
     // remembered fold-ins of users still in the catalog (a deleted user's vector that a cache
     // could not forget is never used again)
     const remembered = await (options.userVectors?.all(info.version) ?? store.userVectors(info.version));

@@ -18,12 +18,15 @@ import { getPath } from 'hono/utils/url';
 import type { ServerContext } from './context.js';
 import { sendError, validationError } from './errors.js';
 import { decodePath } from './guards.js';
+import { auditKeyChange, auditRoutes } from './routes/audit.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { gorseRoutes } from './routes/gorse.js';
 import { healthRoutes } from './routes/health.js';
 import { itemRoutes } from './routes/items.js';
 import { modelRoutes } from './routes/models.js';
 import { recommendRoutes } from './routes/recommend.js';
+import { reviewRoutes } from './routes/review.js';
+import { ruleRoutes } from './routes/rules.js';
 import { userRoutes } from './routes/users.js';
 import { securityHeaders } from './security.js';
 
@@ -103,8 +106,11 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
     const method = c.req.method;
     metrics.observeRequest(method, r, c.res.status, seconds);
     if (logRequests && (path.startsWith('/v1/') || path.startsWith('/api/')) && !path.includes('/health/')) {
-      // a deletion (or a lookup of a deleted user) must not leave a fresh trace of the user
-      const user = method === 'DELETE' || c.res.status === 404 ? undefined : userOf(c);
+      // a deletion (or a lookup of a deleted user) must not leave a fresh trace of the user; an
+      // opted-out user is not tracked; others are logged under their pseudonym (unless turned off)
+      const raw = method === 'DELETE' || c.res.status === 404 ? undefined : userOf(c);
+      const user =
+        raw === undefined || engine.operator.isOptedOut(raw) ? undefined : engine.operator.logUser(raw);
       void engine.store.logRequests([
         {
           time: Date.now() / 1000,
@@ -142,8 +148,12 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
     app.use('/v1/*', policy);
     app.use('/api/*', policy);
   }
-  app.use('/v1/*', limit);
-  app.use('/api/*', limit);
+  // GET and HEAD bodies are never read; asking for one would build the whole Fetch Request (undici,
+  // an AbortController) on every read request, about a tenth of the recommend path's CPU (issue 15)
+  const limitBodies: typeof limit = (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next);
+  app.use('/v1/*', limitBodies);
+  app.use('/api/*', limitBodies);
 
   healthRoutes(app, ctx);
   itemRoutes(app, ctx);
@@ -151,7 +161,11 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
   recommendRoutes(app, ctx);
   modelRoutes(app, ctx);
   experimentRoutes(app, ctx);
+  ruleRoutes(app, ctx);
+  reviewRoutes(app, ctx);
+  auditRoutes(app, ctx);
   gorseRoutes(app, ctx);
+  void auditKeyChange(ctx).catch((err) => process.emitWarning(`audit log: ${String(err)}`));
 
   app.get('/metrics', async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }),

@@ -5,7 +5,7 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { AttributeValue } from '../../data/types.js';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, InvalidRequestError } from '../../errors.js';
 import { parseTimestamp } from '../../io/fields.js';
 import type { Store, StoredItem, StoredUser } from '../../store/types.js';
 import type { Item, ItemInput, UserInput } from './schemas.js';
@@ -15,7 +15,12 @@ export type ItemJson = z.infer<typeof Item>;
 /** Unix seconds of an ISO-8601 string or a number; `fallback` when absent. Throws at `field`. */
 export function secondsOf(value: unknown, field: string, fallback: number): number {
   if (value === undefined || value === null || value === '') return fallback;
-  return parseTimestamp(value, { file: 'request body', line: 0, field });
+  try {
+    return parseTimestamp(value, { file: 'request body', line: 0, field });
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw new InvalidRequestError(field, err.detail, { cause: err });
+    throw err;
+  }
 }
 
 /** ISO-8601 of unix seconds (undefined for 0 = unknown). */
@@ -89,7 +94,7 @@ export async function withItems<T extends { id: string }>(
 export function base64(value: string, field: string): Uint8Array {
   const clean = value.replace(/^data:[^;]+;base64,/, '');
   if (!/^[A-Za-z0-9+/=\s_-]*$/.test(clean)) {
-    throw new InvalidInputError({ file: 'request body', line: 0, field }, 'expected base64-encoded bytes');
+    throw new InvalidRequestError(field, 'expected base64-encoded bytes');
   }
   return new Uint8Array(Buffer.from(clean, 'base64'));
 }

@@ -36,13 +36,11 @@ function rawErrorResponse(err: unknown): { status: ContentfulStatusCode; body: E
   if (err instanceof FusionrecError) {
     const status = STATUS[err.code] ?? 500;
     const body: ErrorPayload = { error: { code: err.code.toLowerCase(), message: err.message } };
+    // A file importer's error names a file the client never saw: report only the field and detail.
     if (err instanceof InvalidInputError) {
       body.error.message = err.field === undefined ? err.detail : `${err.field}: ${err.detail}`;
-      if (err.field !== undefined) body.error.field = err.field;
-    } else {
-      const at = /\((\S*\[\d+\]\.[\w.]+)\)/.exec(err.message) ?? /^(arms\[\d+\]\.\w+):/.exec(err.message);
-      if (at) body.error.field = at[1]!;
     }
+    if (err.field !== undefined) body.error.field = err.field;
     return { status, body };
   }
   if (err instanceof HTTPException) {

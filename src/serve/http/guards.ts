@@ -5,7 +5,7 @@
  * and answer 500), and a path that is not valid percent-encoding is refused with 400.
  */
 import type { MiddlewareHandler } from 'hono';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, InvalidRequestError } from '../../errors.js';
 
 /** Deepest JSON nesting accepted in a request body. */
 export const MAX_JSON_DEPTH = 64;
@@ -35,10 +35,7 @@ export function jsonDepthGuard(max = MAX_JSON_DEPTH): MiddlewareHandler {
     if (BODY_METHODS.has(c.req.method) && /\bjson\b/i.test(c.req.header('content-type') ?? '')) {
       const text = await c.req.text();
       if (jsonDeeperThan(text, max)) {
-        throw new InvalidInputError(
-          { file: 'request body', line: 0 },
-          `expected JSON nested at most ${max} levels deep`,
-        );
+        throw new InvalidRequestError('body', `expected JSON nested at most ${max} levels deep`);
       }
     }
     await next();
@@ -50,9 +47,6 @@ export function decodePath(path: string): string {
   try {
     return decodeURIComponent(path);
   } catch {
-    throw new InvalidInputError(
-      { file: 'request', line: 0, field: 'path' },
-      'expected a path with valid percent-encoding (UTF-8)',
-    );
+    throw new InvalidRequestError('path', 'expected a path with valid percent-encoding (UTF-8)');
   }
 }

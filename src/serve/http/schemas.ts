@@ -132,6 +132,8 @@ export const RecommendResponse = z
         score: z.number(),
         item: Item.optional(),
         explanation: Explanation.optional(),
+        /** With explain: the business rules that fired on the item (/v1/rules). */
+        rules: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })).optional(),
       }),
     ),
   })
@@ -225,6 +227,8 @@ export const TrainBody = z
     positive: z.array(z.string()).optional(),
     seed: z.number().int().optional(),
     refit: z.boolean().optional(),
+    /** Auto-tune on validation within this many seconds before the final fit (see experiment/autotune). */
+    tuneBudgetSeconds: z.number().positive().optional().openapi({ example: 120 }),
     /**
      * When the new version goes live: true (when done), false (stored inactive), "if-better"
      * (when its validation recall@20 beats the active version's). Default: the server's

@@ -17,7 +17,7 @@ import { LogBuilder } from '../../data/log.js';
 import type { FeedbackEvent, Item, User } from '../../data/types.js';
 import type { Encoder, MediaKind } from '../../encoders/encoder.js';
 import { createBuiltinTextEncoder } from '../../encoders/text/builtin.js';
-import { InvalidInputError, NotFoundError } from '../../errors.js';
+import { InvalidInputError, InvalidRequestError, NotFoundError } from '../../errors.js';
 import {
   openCatalogFolder,
   positiveRulesOf,
@@ -107,7 +107,7 @@ function toStoredItem(it: Item, root: string, file: string, line: number): Store
     try {
       out[kind] = normalizeMediaRef(root, ref, kind);
     } catch (err) {
-      if (err instanceof InvalidInputError)
+      if (err instanceof InvalidRequestError || err instanceof InvalidInputError)
         throw new InvalidInputError({ file, line, field: kind }, err.detail, { cause: err });
       throw err;
     }

@@ -79,6 +79,11 @@ export class BruteForceIndex implements VectorIndex {
     return new Float32Array(this.buffer(), this.tableOff, this.capacity * this.pd);
   }
 
+  /** Makes room for items 0..capacity-1 at once (one allocation instead of doublings). */
+  reserve(capacity: number): void {
+    this.grow(capacity);
+  }
+
   private grow(minCapacity: number): void {
     if (minCapacity <= this.capacity) return;
     const cap = Math.max(minCapacity, this.capacity * 2);
@@ -152,6 +157,30 @@ export class BruteForceIndex implements VectorIndex {
       hits.push({ item: i, score: exactScore(q, table, i * this.pd, this.dim, this.bias[i]!) });
     }
     return rankHits(hits);
+  }
+
+  /**
+   * Exact hits of the first `want` items of `items` (best-first candidates) that are present and
+   * pass the filter, ranked; `examined` counts the candidates looked at (for pass-rate estimates).
+   */
+  scoreFirst(
+    query: Float32Array,
+    items: readonly number[],
+    want: number,
+    filter?: (item: number) => boolean,
+  ): { hits: SearchHit[]; examined: number } {
+    checkVector(query, this.dim, 'query');
+    const q = this.metric === 'cosine' ? normalized(query) : query;
+    const table = this.table();
+    const hits: SearchHit[] = [];
+    let examined = 0;
+    for (; examined < items.length && hits.length < want; examined++) {
+      const i = items[examined]!;
+      if (!(i >= 0 && i < this.capacity && this.live[i])) continue;
+      if (filter && !filter(i)) continue;
+      hits.push({ item: i, score: exactScore(q, table, i * this.pd, this.dim, this.bias[i]!) });
+    }
+    return { hits: rankHits(hits), examined };
   }
 
   /** {@link search} for `queries.length / dim` queries at once (four per pass over the table). */

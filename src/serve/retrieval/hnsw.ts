@@ -21,10 +21,14 @@
  * cost (1/SCAN_RATIO of the index), the store is scanned (exact). hnswlib's own filter callback is
  * not used: it calls into JS for every visited node.
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, MismatchError } from '../../errors.js';
 import { BruteForceIndex } from './brute.js';
 import { checkItem, checkK, checkVector, norm2, normalized } from './exact.js';
+import { Int8ScanIndex } from './quantized.js';
 import type { SearchHit, VectorIndex } from './types.js';
 
 /**
@@ -59,6 +63,52 @@ export interface HnswOptions {
   maxNorm?: number;
   /** hnswlib space (default `ip`; `l2` only makes sense with the transform). */
   space?: 'ip' | 'l2';
+  /**
+   * How the index keeps the vectors it re-scores and scans (default `float32`: a copy in a SIMD
+   * scan table). `int8` (inner product only): int8 codes with a scale per vector, exact
+   * re-scoring from the rows of `source` (not copied), see {@link Int8ScanIndex}.
+   */
+  vectors?: 'float32' | 'int8';
+  /** The table (n x dim) items 0..n-1 come from, for `vectors: int8`. */
+  source?: Float32Array;
+}
+
+/** What a saved graph needs besides its bytes to be served again (see {@link HnswIndex.graphParams}). */
+export interface HnswGraphParams {
+  metric: 'ip' | 'cosine';
+  M: number;
+  efConstruction: number;
+  seed: number;
+  biasScale: number;
+  mipsTransform: boolean;
+  maxNorm: number;
+  space: 'ip' | 'l2';
+  /** Dimension of the graph's points (dim + 1, or dim + 2 with the transform). */
+  graphDim: number;
+  /** Points in the graph (live and deleted). */
+  points: number;
+}
+
+type Graph = InstanceType<typeof hnswlib.HierarchicalNSW>;
+
+/** Labels ordered by ascending distance (ties by lower label); hnswlib returns them in heap order. */
+function byDistance(labels: number[], distances: number[]): number[] {
+  let sorted = true;
+  for (let i = 1; i < labels.length && sorted; i++) if (distances[i]! < distances[i - 1]!) sorted = false;
+  if (sorted) return labels;
+  const idx = labels.map((_, i) => i);
+  idx.sort((a, b) => distances[a]! - distances[b]! || labels[a]! - labels[b]!);
+  return idx.map((i) => labels[i]!);
+}
+
+/** Runs `f` with a file path in a fresh private temporary folder, removed afterwards. */
+async function withTempFile<T>(f: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'fusionrec-hnsw-'));
+  try {
+    return await f(join(dir, 'graph.bin'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** HNSW index with exact re-scoring. */
@@ -68,9 +118,13 @@ export class HnswIndex implements VectorIndex {
   private ef: number;
   /** Items whose transformed norm exceeded R when added (their extra coordinate is 0). */
   overflowed = 0;
-  private readonly store: BruteForceIndex;
-  private readonly graph: InstanceType<typeof hnswlib.HierarchicalNSW>;
+  private readonly store: BruteForceIndex | Int8ScanIndex;
+  private graph: Graph;
   private readonly transform: boolean;
+  private readonly M: number;
+  private readonly efConstruction: number;
+  private readonly seed: number;
+  private readonly space: 'ip' | 'l2';
   private readonly gdim: number;
   private readonly biasScale: number;
   private capacity: number;
@@ -108,10 +162,102 @@ export class HnswIndex implements VectorIndex {
     this.transform = options.mipsTransform ?? false;
     this.gdim = this.transform ? dim + 2 : dim + 1;
     this.capacity = Math.max(1, options.capacity ?? 1024);
-    this.store = new BruteForceIndex(dim, { metric: this.metric, capacity: this.capacity });
-    this.graph = new hnswlib.HierarchicalNSW(options.space ?? 'ip', this.gdim);
+    if (options.vectors === 'int8') {
+      if (this.metric !== 'ip') throw new InvalidArgumentError('vectors int8 supports the ip metric only');
+      this.store = new Int8ScanIndex(dim, {
+        capacity: this.capacity,
+        ...(options.source ? { source: options.source } : {}),
+      });
+    } else {
+      this.store = new BruteForceIndex(dim, { metric: this.metric, capacity: this.capacity });
+    }
+    this.M = M;
+    this.efConstruction = efConstruction;
+    this.seed = seed;
+    this.space = options.space ?? 'ip';
+    this.graph = new hnswlib.HierarchicalNSW(this.space, this.gdim);
     this.graph.initIndex({ maxElements: this.capacity, m: M, efConstruction, randomSeed: seed });
     this.graph.setEf(this.ef);
+  }
+
+  /** The parameters a saved graph is restored with ({@link HnswIndex.restore}). */
+  graphParams(): HnswGraphParams {
+    return {
+      metric: this.metric,
+      M: this.M,
+      efConstruction: this.efConstruction,
+      seed: this.seed,
+      biasScale: this.biasScale,
+      mipsTransform: this.transform,
+      maxNorm: Math.sqrt(this.radius2),
+      space: this.space,
+      graphDim: this.gdim,
+      points: this.graph.getCurrentCount(),
+    };
+  }
+
+  /** The graph in hnswlib's file format (written through a private temporary file). */
+  async saveGraph(): Promise<Uint8Array> {
+    return withTempFile(async (file) => {
+      this.graph.writeIndexSync(file);
+      return new Uint8Array(await readFile(file));
+    });
+  }
+
+  /**
+   * An index from a graph saved by {@link saveGraph} and the rows it was built over: row i of
+   * `vectors` (and `bias`) is item i, and items whose `live` flag is 0 are marked deleted.
+   * The graph is read off the main thread (hnswlib's async reader). Throws MismatchError when the
+   * graph does not fit (point count or dimension other than `params` say).
+   */
+  static async restore(
+    dim: number,
+    params: HnswGraphParams,
+    graph: Uint8Array,
+    rows: { vectors: Float32Array; bias?: Float32Array | undefined; live?: Uint8Array | undefined },
+    options: { efSearch?: number | undefined; vectors?: 'float32' | 'int8' | undefined } = {},
+  ): Promise<HnswIndex> {
+    const { efSearch } = options;
+    const n = rows.vectors.length / dim;
+    if (!Number.isInteger(n) || n !== params.points) {
+      throw new MismatchError(`saved graph has ${params.points} points, the table ${n} rows`);
+    }
+    const index = new HnswIndex(dim, {
+      metric: params.metric,
+      M: params.M,
+      efConstruction: params.efConstruction,
+      seed: params.seed,
+      biasScale: params.biasScale,
+      mipsTransform: params.mipsTransform,
+      maxNorm: params.maxNorm,
+      space: params.space,
+      capacity: 1,
+      ...(efSearch === undefined ? {} : { efSearch }),
+      ...(options.vectors === 'int8' ? { vectors: 'int8' as const, source: rows.vectors } : {}),
+    });
+    if (index.gdim !== params.graphDim) {
+      throw new MismatchError(`saved graph has dimension ${params.graphDim}, expected ${index.gdim}`);
+    }
+    const g = new hnswlib.HierarchicalNSW(params.space, index.gdim);
+    await withTempFile(async (file) => {
+      await writeFile(file, graph);
+      await g.readIndex(file);
+    });
+    if (g.getNumDimensions() !== index.gdim || g.getCurrentCount() !== n) {
+      throw new MismatchError(
+        `saved graph holds ${g.getCurrentCount()} points of dimension ${g.getNumDimensions()}, ` +
+          `expected ${n} of ${index.gdim}`,
+      );
+    }
+    index.graph = g;
+    index.capacity = g.getMaxElements();
+    g.setEf(index.ef);
+    index.store.reserve(Math.max(n, 1));
+    for (let i = 0; i < n; i++) {
+      index.store.upsert(i, rows.vectors.subarray(i * dim, (i + 1) * dim), rows.bias?.[i] ?? 0);
+    }
+    if (rows.live) for (let i = 0; i < n; i++) if (!rows.live[i]) index.remove(i);
+    return index;
   }
 
   /** Search beam: at least max(4k, efSearch) candidates are re-scored per search. */
@@ -175,11 +321,15 @@ export class HnswIndex implements VectorIndex {
     for (;;) {
       if (SCAN_RATIO * fetch > size) return this.store.search(query, k, filter);
       this.graph.setEf(fetch);
-      const { neighbors } = this.graph.searchKnn(point, fetch);
-      const hits = this.store.scoreItems(query, neighbors, filter);
+      const { neighbors, distances } = this.graph.searchKnn(point, fetch);
+      // The graph's distance is 1 - (the float32 score), so its order is the score order up to
+      // rounding: only the first k + margin candidates that pass are re-scored exactly (as brute
+      // force re-scores its float32 top k + margin).
+      const order = byDistance(neighbors, distances);
+      const { hits, examined } = this.store.scoreFirst(query, order, k + Math.max(8, k >> 2), filter);
       if (!filter) return hits.slice(0, k);
       // Depth needed for the filtered top-k to be as well covered as an unfiltered search's.
-      const passRate = Math.max(hits.length, 0.5) / Math.max(neighbors.length, 1);
+      const passRate = Math.max(hits.length, 0.5) / Math.max(examined, 1);
       const needed = Math.ceil(base / passRate);
       if (hits.length >= k && fetch * 1.25 >= needed) return hits.slice(0, k);
       fetch = Math.max(2 * fetch, needed);

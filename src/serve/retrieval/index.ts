@@ -7,10 +7,12 @@ import { InvalidArgumentError } from '../../errors.js';
 import { BruteForceIndex } from './brute.js';
 import { norm2, normalized } from './exact.js';
 import { HnswIndex } from './hnsw.js';
+import { Int8ScanIndex } from './quantized.js';
 import type { IndexOptions, VectorIndex } from './types.js';
 
 export { BruteForceIndex, type BruteOptions } from './brute.js';
 export { HnswIndex, type HnswOptions } from './hnsw.js';
+export { type Int8Options, Int8ScanIndex } from './quantized.js';
 export { recallAgainstBrute } from './recall.js';
 export type { IndexOptions, SearchHit, VectorIndex } from './types.js';
 
@@ -91,8 +93,15 @@ function planIndex(
   const rows: number[] = [];
   for (let i = 0; i < n; i++) if (!live || live[i]) rows.push(i);
   const row = (i: number) => vectors.subarray(i * dim, (i + 1) * dim);
+  const vectorsKind = options.vectors ?? 'float32';
+  if (vectorsKind !== 'float32' && vectorsKind !== 'int8') {
+    throw new InvalidArgumentError(`vectors must be float32 or int8, got ${String(vectorsKind)}`);
+  }
+  const int8 = vectorsKind === 'int8' && metric === 'ip';
   if (!wouldUseHnsw(liveCount, options)) {
-    const index = new BruteForceIndex(dim, { metric, capacity });
+    const index = int8
+      ? new Int8ScanIndex(dim, { source: vectors, capacity })
+      : new BruteForceIndex(dim, { metric, capacity });
     return { index, order: rows, add: (i) => index.upsert(i, row(i), bias?.[i] ?? 0) };
   }
   // Norms as indexed (unit under cosine); their RMS and the bias RMS set the bias scale.
@@ -119,6 +128,7 @@ function planIndex(
     ...(options.efConstruction === undefined ? {} : { efConstruction: options.efConstruction }),
     ...(options.efSearch === undefined ? {} : { efSearch: options.efSearch }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(int8 ? { vectors: 'int8' as const, source: vectors } : {}),
   });
   // Smallest norms first: in an inner-product graph, items inserted after larger-norm ones get few
   // incoming links and deeper ranks become unreachable (bench/ann.ts, 100k x 64: recall@40 0.90 in

@@ -45,4 +45,10 @@ export interface IndexOptions {
   seed?: number;
   /** `ip` (default): raw inner product; `cosine`: vectors and queries are normalised. */
   metric?: 'ip' | 'cosine';
+  /**
+   * How vectors are kept for scans and exact re-scoring (default `float32`). `int8`: int8 codes
+   * with a scale per vector, re-scored exactly from the float32 table the index was built over
+   * (serve/retrieval/quantized); inner product only (cosine indexes stay float32).
+   */
+  vectors?: 'float32' | 'int8';
 }

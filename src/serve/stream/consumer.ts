@@ -26,6 +26,7 @@ import {
   FusionrecError,
   InvalidArgumentError,
   InvalidInputError,
+  InvalidRequestError,
   MismatchError,
   NotSupportedError,
   UnavailableError,
@@ -78,6 +79,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function isPermanent(err: unknown): boolean {
   return (
     err instanceof InvalidInputError ||
+    err instanceof InvalidRequestError ||
     err instanceof InvalidArgumentError ||
     err instanceof NotSupportedError ||
     err instanceof MismatchError

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { describeError, InvalidArgumentError, InvalidInputError } from '../../errors.js';
+import { describeError, InvalidArgumentError, InvalidInputError, InvalidRequestError } from '../../errors.js';
 import type { NumberedLine } from '../../io/lines.js';
 import { parseStreamEntry } from './events.js';
 import { streamKeys } from './keys.js';
@@ -39,10 +39,10 @@ export function lineToEntry(text: string, file: string, line: number): EntryFiel
   try {
     parseStreamEntry('0-0', fields);
   } catch (err) {
-    const field = err instanceof InvalidInputError ? err.field : undefined;
+    const known = err instanceof InvalidRequestError || err instanceof InvalidInputError;
     throw new InvalidInputError(
-      where(field),
-      err instanceof InvalidInputError ? err.detail : describeError(err),
+      where(known ? err.field : undefined),
+      known ? err.detail : describeError(err),
     );
   }
   return fields;

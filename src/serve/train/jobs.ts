@@ -5,7 +5,8 @@
  * served while it trains), in-process for in-memory stores. A request is checked before it is
  * queued (serve/train/validate: model, parameters, limits) and the queue is bounded (429 beyond
  * it). When a job finishes, the new version is activated in the engine (an atomic snapshot swap)
- * only as its activation policy says (serve/train/activation; default: stored inactive).
+ * only as its activation policy says (serve/train/activation; default: stored inactive). A request
+ * with `tuneBudgetSeconds` auto-tunes on validation first (phase "tune"; serve/train/train).
  */
 import { randomUUID } from 'node:crypto';
 import { describeError } from '../../errors.js';

@@ -4,13 +4,17 @@
  *
  * 1. The dataset is read from the store (positive feedback by the rules: the request's, else the
  *    store's, else every event) with the stored item vectors as modalities.
- * 2. The experiment runner (src/experiment) trains on a random 8:1:1 split with early stopping on
+ * 2. With `tuneBudgetSeconds`, experiment/autotune first searches the model's default space (the
+ *    given params stay fixed) by successive halving on the validation part of that same split,
+ *    within the budget; the chosen setting replaces the params, and the report keeps it with the
+ *    budget and the seconds used (`report.tuning`). Test is not looked at while tuning.
+ * 3. The experiment runner (src/experiment) trains on a random 8:1:1 split with early stopping on
  *    validation Recall@20 and evaluates test at K = 5, 10, 20, 50 at the best epoch: that is the
  *    version's report.
- * 3. With `refit` (default), the model is then trained afresh on all positive feedback for the best
+ * 4. With `refit` (default), the model is then trained afresh on all positive feedback for the best
  *    epoch count, so the served model has seen every interaction (the report's figures describe
  *    the same recipe on the held-out split).
- * 4. The artifact (Recommender.save) is stored as blobs with the id maps, the report and the
+ * 5. The artifact (Recommender.save) is stored as blobs with the id maps, the report and the
  *    headline metrics; optionally activated.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -18,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Interactions } from '../../data/interactions.js';
 import { InvalidArgumentError, NotSupportedError } from '../../errors.js';
+import { autoTune } from '../../experiment/autotune.js';
 import { buildSplit, runExperiment } from '../../experiment/experiment.js';
 import { parsePositiveRules } from '../../io/positive.js';
 import { createModel, getModel } from '../../models/registry.js';
@@ -40,6 +45,8 @@ export interface TrainSpec {
   refit?: boolean;
   /** Mark the new version active in the store (default false; the server swaps it itself). */
   activate?: boolean;
+  /** Auto-tune on validation within this many seconds before the final fit (experiment/autotune). */
+  tuneBudgetSeconds?: number;
 }
 
 export interface EpochReport {
@@ -50,7 +57,8 @@ export interface EpochReport {
 }
 
 export interface TrainProgress {
-  phase: 'load' | 'train' | 'refit' | 'save';
+  /** 'tune': the budgeted search (valid: the best validation score so far). */
+  phase: 'load' | 'tune' | 'train' | 'refit' | 'save';
   epoch?: number;
   maxEpochs?: number;
   loss?: number;
@@ -97,10 +105,44 @@ export async function trainVersion(
       `no positive feedback to train on (${ds.items.size} items; positive rules: ${positive.join(', ') || 'every event'})`,
     );
   }
+  let params = spec.params ?? {};
+  let tuning: Record<string, unknown> | undefined;
+  if (spec.tuneBudgetSeconds !== undefined) {
+    onProgress?.({ phase: 'tune' });
+    let best = Number.NEGATIVE_INFINITY;
+    const t = await autoTune(ds, {
+      model: spec.model,
+      budgetSeconds: spec.tuneBudgetSeconds,
+      seed,
+      params,
+      patience: spec.patience ?? 10,
+      maxEpochs,
+      workers: 1,
+      onTrial: (trial) => {
+        best = Math.max(best, trial.score);
+        onProgress?.({ phase: 'tune', valid: best });
+      },
+    });
+    params = t.params;
+    tuning = {
+      search: t.search,
+      metric: t.metric,
+      budgetSeconds: t.budgetSeconds,
+      usedSeconds: t.usedSeconds,
+      params: t.params,
+      fixed: spec.params ?? {},
+      score: t.score,
+      defaultsScore: t.defaultsScore,
+      isDefault: t.isDefault,
+      configs: t.configs,
+      runs: t.trials.length,
+      rungs: t.rungs,
+    };
+  }
   const t0 = performance.now();
   const epochs: EpochReport[] = [];
   const result = await runExperiment(ds, {
-    models: [{ name: spec.model, ...(spec.params ? { params: spec.params } : {}) }],
+    models: [{ name: spec.model, params }],
     seed,
     maxEpochs,
     patience: spec.patience ?? 10,
@@ -113,7 +155,7 @@ export async function trainVersion(
   });
   const r = result.results[0]!;
   const trainSeconds = (performance.now() - t0) / 1000;
-  const model = createModel(spec.model, spec.params ?? {});
+  const model = createModel(spec.model, params);
   const refit = spec.refit ?? true;
   const all = Interactions.fromLog(ds.log, ds.users.size, ds.items.size);
   const t1 = performance.now();
@@ -157,6 +199,7 @@ export async function trainVersion(
     valid: reportMetrics(r.validMetrics),
     test: metrics,
     trainSeconds,
+    ...(tuning ? { tuning } : {}),
     refit: refit ? { epochs: refitEpochs, seconds: refitSeconds, interactions: all.nnz } : null,
     dataTime,
   };

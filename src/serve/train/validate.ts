@@ -4,9 +4,11 @@
  * instead of queueing a job that fails later): the model exists and can be served, its parameters
  * have valid names, types and ranges (the model's own validation, which names the parameter, the
  * value given and the valid ones), the positive rules parse, and the sizes stay within the
- * server's limits (`dim`, `epochs`).
+ * server's limits (`dim`, `epochs`, `tuneBudgetSeconds`), and a tuned model has a default search
+ * space.
  */
 import { InvalidArgumentError } from '../../errors.js';
+import { spaceModelNames } from '../../experiment/spaces.js';
 import { parsePositiveRules } from '../../io/positive.js';
 import { createModel, getModel, servableModelNames } from '../../models/registry.js';
 import type { TrainSpec } from './train.js';
@@ -17,9 +19,11 @@ export interface TrainLimits {
   maxDim: number;
   /** Largest `epochs` (default 1000). */
   maxEpochs: number;
+  /** Largest auto-tuning budget `tuneBudgetSeconds` (default 3600). */
+  maxTuneSeconds: number;
 }
 
-export const DEFAULT_TRAIN_LIMITS: TrainLimits = { maxDim: 1024, maxEpochs: 1000 };
+export const DEFAULT_TRAIN_LIMITS: TrainLimits = { maxDim: 1024, maxEpochs: 1000, maxTuneSeconds: 3600 };
 
 /** Throws InvalidArgumentError for the first problem of `spec` (see the module comment). */
 export function validateTrainSpec(spec: TrainSpec, limits: TrainLimits = DEFAULT_TRAIN_LIMITS): void {
@@ -44,6 +48,24 @@ export function validateTrainSpec(spec: TrainSpec, limits: TrainLimits = DEFAULT
     throw new InvalidArgumentError(
       `"epochs" must be an integer from 1 to ${limits.maxEpochs} on this server, got ${JSON.stringify(spec.epochs)}`,
     );
+  }
+  const budget = spec.tuneBudgetSeconds;
+  if (budget !== undefined) {
+    if (
+      !(
+        typeof budget === 'number' &&
+        Number.isFinite(budget) &&
+        budget > 0 &&
+        budget <= limits.maxTuneSeconds
+      )
+    ) {
+      throw new InvalidArgumentError(
+        `"tuneBudgetSeconds" must be a number of seconds > 0 and <= ${limits.maxTuneSeconds} on this server, got ${JSON.stringify(budget)}`,
+      );
+    }
+    if (!spaceModelNames().includes(spec.model)) {
+      throw new InvalidArgumentError(`model "${spec.model}" has no default search space to auto-tune`);
+    }
   }
   if (spec.positive) parsePositiveRules(spec.positive);
 }

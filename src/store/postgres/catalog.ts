@@ -96,7 +96,9 @@ export async function checkItemsExist(
   }
   if (found.size === wanted.length) return;
   const k = refs.findIndex((r) => !found.has(r.item));
-  throw new NotFoundError(`unknown item "${refs[k]!.item}" (${prefix}[${k}].item)`);
+  throw new NotFoundError(`unknown item "${refs[k]!.item}" (${prefix}[${k}].item)`, {
+    field: `${prefix}[${k}].item`,
+  });
 }
 
 /** Writes item vectors (items must exist; see {@link checkItemsExist}). */

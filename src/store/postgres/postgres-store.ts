@@ -16,10 +16,12 @@ import type {
   ArmCounts,
   ArtifactFile,
   AttributedEvent,
+  AuditEntry,
   ChangeRecord,
   EventWriteOptions,
   ExperimentArm,
   ExperimentRecord,
+  FeedbackAggregate,
   ImportAllOptions,
   ImportAllResult,
   Impression,
@@ -39,11 +41,17 @@ import type {
   ReportRecord,
   ReportSummary,
   RequestLogEntry,
+  RetentionResult,
+  ReviewRecord,
+  ReviewStatus,
+  RuleInput,
+  RuleRecord,
   Store,
   StoreCounts,
   StoredFeedback,
   StoredItem,
   StoredUser,
+  UserExport,
   UserSummary,
 } from '../types.js';
 import {
@@ -57,6 +65,7 @@ import * as changes from './changes.js';
 import * as ab from './experiments.js';
 import { importFeedbackRows } from './import-feedback.js';
 import * as jobs from './jobs.js';
+import * as indexes from './indexes.js';
 import * as models from './models.js';
 import { createPool, inTransaction, type Pool, parsePostgresUrl, sqlState } from './pool.js';
 import {
@@ -72,6 +81,7 @@ import {
   rowToUser,
   type UserRow,
 } from './rows.js';
+import * as ops from './rules.js';
 import { migrate } from './schema.js';
 import * as streamEvents from './stream-events.js';
 
@@ -477,6 +487,14 @@ export class PostgresStore implements Store {
     return models.activeModelVersion(this.pool);
   }
 
+  putModelIndex(version: number, kind: string, data: Uint8Array): Promise<void> {
+    return indexes.putModelIndex(this.pool, version, kind, data);
+  }
+
+  getModelIndex(version: number, kind: string): Promise<Uint8Array | undefined> {
+    return indexes.getModelIndex(this.pool, version, kind);
+  }
+
   async addReport(r: {
     kind: ReportKind;
     title: string;
@@ -624,6 +642,56 @@ export class PostgresStore implements Store {
 
   async listJobs(options?: { limit?: number; status?: readonly JobStatus[] }): Promise<JobRecord[]> {
     return jobs.listJobs(this.pool, options);
+  }
+
+  listRules(): Promise<RuleRecord[]> {
+    return ops.listRules(this.pool);
+  }
+  getRule(id: string): Promise<RuleRecord | undefined> {
+    return ops.getRule(this.pool, id);
+  }
+  async putRule(rule: RuleInput & { id?: string }): Promise<RuleRecord> {
+    const id = await this.tx((c) => ops.putRule(c, this.origin, rule));
+    return (await ops.getRule(this.pool, id))!;
+  }
+  deleteRule(id: string): Promise<void> {
+    return this.tx((c) => ops.deleteRule(c, this.origin, id));
+  }
+  addAudit(entry: Omit<AuditEntry, 'id' | 'time'>): Promise<AuditEntry> {
+    return ops.addAudit(this.pool, entry);
+  }
+  listAudit(options?: { limit?: number; before?: number }): Promise<AuditEntry[]> {
+    return ops.listAudit(this.pool, options);
+  }
+  queueReview(items: readonly string[]): Promise<void> {
+    return ops.queueReview(this.pool, items);
+  }
+  listReview(options?: { status?: ReviewStatus; limit?: number }): Promise<ReviewRecord[]> {
+    return ops.listReview(this.pool, options);
+  }
+  decideReview(item: string, status: 'approved' | 'rejected', by: string): Promise<ReviewRecord> {
+    return ops.decideReview(this.pool, item, status, by);
+  }
+  setOptOut(user: string, optedOut: boolean): Promise<void> {
+    return this.tx((c) => ops.setOptOut(c, this.origin, user, optedOut));
+  }
+  optedOutUsers(): Promise<string[]> {
+    return ops.optedOutUsers(this.pool);
+  }
+  async exportUser(id: string, logKeys: readonly string[]): Promise<UserExport> {
+    await this.flush();
+    return ops.exportUser(this.pool, id, logKeys);
+  }
+  async forgetRequestLogs(keys: readonly string[]): Promise<number> {
+    await this.flush();
+    return ops.forgetRequestLogs(this.pool, keys);
+  }
+  async applyRetention(before: number, mode: 'aggregate' | 'delete'): Promise<RetentionResult> {
+    await this.flush();
+    return this.tx((c) => ops.applyRetention(c, this.origin, before, mode));
+  }
+  feedbackAggregates(): Promise<FeedbackAggregate[]> {
+    return ops.feedbackAggregates(this.pool);
   }
 
   async logRequests(entries: readonly RequestLogEntry[]): Promise<void> {

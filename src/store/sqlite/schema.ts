@@ -1,8 +1,8 @@
 /**
  * @module store/sqlite/schema
  * The SQLite schema as numbered migrations. `migrate` applies, in one transaction each, every
- * migration newer than the highest one recorded in the `migrations` table, so a database made by
- * an older fusionrec is brought up to date on open and a newer one is refused.
+ * migration not recorded in the `migrations` table (in number order; a gap is filled later), so a
+ * database made by an older fusionrec is brought up to date on open and a newer one is refused.
  */
 import { MismatchError } from '../../errors.js';
 import type { Database } from './driver.js';
@@ -190,10 +190,59 @@ CREATE TABLE stream_events (
 CREATE INDEX stream_events_applied ON stream_events (applied_at);
 `,
   },
+  {
+    version: 5,
+    name: 'model indexes',
+    sql: `
+CREATE TABLE model_indexes (
+  version INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  chunk INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (version, kind, chunk)
+);
+`,
+  },
+  {
+    version: 6,
+    name: 'business rules, audit log, review queue, opt-outs, feedback aggregates',
+    sql: `
+CREATE TABLE rules (
+  id TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE TABLE review_queue (
+  item TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  decided_at TEXT,
+  decided_by TEXT
+);
+CREATE INDEX review_queue_status ON review_queue (status, created_at);
+CREATE TABLE opt_outs (user TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE feedback_aggregates (
+  item TEXT NOT NULL,
+  type TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (item, type)
+);
+CREATE INDEX request_log_time ON request_log (time);
+`,
+  },
 ];
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 /**
  * The highest migration recorded in `db` (0 for a database without a `migrations` table), read
@@ -220,8 +269,12 @@ export function migrate(db: Database, location: string): number[] {
   }
   const applied: number[] = [];
   const record = db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  // every migration not recorded yet, so a gap (a lower number added after a higher one shipped) is filled
+  const done = new Set(
+    (db.prepare('SELECT version FROM migrations').all() as { version: number }[]).map((r) => r.version),
+  );
   for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
+    if (done.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
       record.run(m.version, m.name, new Date().toISOString());

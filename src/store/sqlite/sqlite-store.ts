@@ -18,11 +18,13 @@ import type {
   ArmCounts,
   ArtifactFile,
   AttributedEvent,
+  AuditEntry,
   ChangeKind,
   ChangeRecord,
   EventWriteOptions,
   ExperimentArm,
   ExperimentRecord,
+  FeedbackAggregate,
   ImportAllOptions,
   ImportAllResult,
   Impression,
@@ -43,11 +45,17 @@ import type {
   ReportRecord,
   ReportSummary,
   RequestLogEntry,
+  RetentionResult,
+  ReviewRecord,
+  ReviewStatus,
+  RuleInput,
+  RuleRecord,
   Store,
   StoreCounts,
   StoredFeedback,
   StoredItem,
   StoredUser,
+  UserExport,
   UserSummary,
 } from '../types.js';
 import { MAX_CHANGE_ROWS } from '../types.js';
@@ -55,6 +63,7 @@ import { type Database, openDatabase, type Statement } from './driver.js';
 import { type Durability, durabilityOf, synchronousPragma } from './durability.js';
 import { importFeedbackRows } from './import-feedback.js';
 import { SqliteJobs } from './jobs.js';
+import { SqliteOperatorData } from './rules.js';
 import { migrate } from './schema.js';
 import { SqliteStreamEvents } from './stream-events.js';
 
@@ -149,6 +158,9 @@ function itemParams(it: StoredItem): unknown[] {
 const now = (): number => Date.now() / 1000;
 
 /** A {@link Store} on one SQLite file (or in memory). */
+/** Bytes per model_indexes row (SQLite's largest value is 1 GB by default; a 10^6-item graph is ~400 MB). */
+const INDEX_CHUNK = 16 << 20;
+
 export class SqliteStore implements Store {
   readonly url: string;
   readonly origin = randomUUID();
@@ -163,11 +175,18 @@ export class SqliteStore implements Store {
   private readonly jobs: SqliteJobs;
   /** Processed stream event ids (stream-events.ts). */
   private readonly events: SqliteStreamEvents;
+  /** Rules, audit log, review queue, opt-outs, export and retention (rules.ts). */
+  private readonly ops: SqliteOperatorData;
 
   private constructor(db: Database, url: string, dataDir: string | undefined) {
     this.db = db;
     this.jobs = new SqliteJobs(db);
     this.events = new SqliteStreamEvents(db);
+    this.ops = new SqliteOperatorData(
+      db,
+      (kind, keys) => this.record(kind, keys),
+      () => this.flush(),
+    );
     this.url = url;
     this.dataDir = dataDir;
     const p = (sql: string) => db.prepare(sql);
@@ -248,6 +267,9 @@ export class SqliteStore implements Store {
       modelFiles: p('SELECT name, data FROM model_files WHERE version = ? ORDER BY name'),
       activate: p('UPDATE model_versions SET active = (version = ?)'),
       active: p('SELECT version FROM model_versions WHERE active = 1'),
+      deleteModelIndex: p('DELETE FROM model_indexes WHERE version = ? AND kind = ?'),
+      addModelIndexChunk: p('INSERT INTO model_indexes (version, kind, chunk, data) VALUES (?, ?, ?, ?)'),
+      modelIndexChunks: p('SELECT data FROM model_indexes WHERE version = ? AND kind = ? ORDER BY chunk'),
       addReport: p('INSERT INTO reports (id, kind, title, created_at, body) VALUES (?, ?, ?, ?, ?)'),
       listReports: p('SELECT id, kind, title, created_at FROM reports ORDER BY created_at, rowid'),
       getReport: p('SELECT id, kind, title, created_at, body FROM reports WHERE id = ?'),
@@ -372,7 +394,7 @@ export class SqliteStore implements Store {
       }
       vectors.forEach((v, k) => {
         if (!ids.has(v.item) && !this.st.itemExists!.get(v.item)) {
-          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`);
+          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`, { field: `vectors[${k}].item` });
         }
         this.st.putVector!.run(v.item, v.modality, v.encoder, v.vector.length, toBlob(v.vector));
       });
@@ -475,7 +497,7 @@ export class SqliteStore implements Store {
       for (const it of batch.items) this.st.upsertItem!.run(...itemParams(it));
       batch.vectors.forEach((v, k) => {
         if (!this.st.itemExists!.get(v.item))
-          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`);
+          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`, { field: `vectors[${k}].item` });
         this.st.putVector!.run(v.item, v.modality, v.encoder, v.vector.length, toBlob(v.vector));
       });
       for (const u of batch.users) {
@@ -490,7 +512,7 @@ export class SqliteStore implements Store {
       batch.feedback.forEach((f, k) => {
         if (!known.has(f.item)) {
           if (!this.st.itemExists!.get(f.item))
-            throw new NotFoundError(`unknown item "${f.item}" (feedback[${k}].item)`);
+            throw new NotFoundError(`unknown item "${f.item}" (feedback[${k}].item)`, { field: `feedback[${k}].item` });
           known.add(f.item);
         }
       });
@@ -576,7 +598,7 @@ export class SqliteStore implements Store {
       rows.forEach((f, k) => {
         if (known.has(f.item)) return;
         if (!this.st.itemExists!.get(f.item))
-          throw new NotFoundError(`unknown item "${f.item}" ([${k}].item)`);
+          throw new NotFoundError(`unknown item "${f.item}" ([${k}].item)`, { field: `[${k}].item` });
         known.add(f.item);
       });
       const created: string[] = [];
@@ -626,7 +648,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       rows.forEach((v, k) => {
         if (!this.st.itemExists!.get(v.item))
-          throw new NotFoundError(`unknown item "${v.item}" ([${k}].item)`);
+          throw new NotFoundError(`unknown item "${v.item}" ([${k}].item)`, { field: `[${k}].item` });
         this.st.putVector!.run(v.item, v.modality, v.encoder, v.vector.length, toBlob(v.vector));
       });
       this.record('items', [...new Set(rows.map((v) => v.item))]);
@@ -766,6 +788,37 @@ export class SqliteStore implements Store {
 
   async activeModelVersion(): Promise<number | undefined> {
     return (this.st.active!.get() as { version: number } | undefined)?.version;
+  }
+
+  async putModelIndex(version: number, kind: string, data: Uint8Array): Promise<void> {
+    this.db.transaction(() => {
+      if (!this.st.getVersion!.get(version)) throw new NotFoundError(`unknown model version ${version}`);
+      this.st.deleteModelIndex!.run(version, kind);
+      const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const n = Math.max(1, Math.ceil(bytes.length / INDEX_CHUNK));
+      for (let k = 0; k < n; k++) {
+        this.st.addModelIndexChunk!.run(
+          version,
+          kind,
+          k,
+          bytes.subarray(k * INDEX_CHUNK, (k + 1) * INDEX_CHUNK),
+        );
+      }
+    })();
+  }
+
+  async getModelIndex(version: number, kind: string): Promise<Uint8Array | undefined> {
+    const parts = this.db.transaction(
+      () => this.st.modelIndexChunks!.all(version, kind) as { data: Uint8Array }[],
+    )();
+    if (parts.length === 0) return undefined;
+    const out = new Uint8Array(parts.reduce((s, r) => s + r.data.length, 0));
+    let at = 0;
+    for (const r of parts) {
+      out.set(r.data, at);
+      at += r.data.length;
+    }
+    return out;
   }
 
   async addReport(r: {
@@ -1006,6 +1059,52 @@ export class SqliteStore implements Store {
 
   async listJobs(options?: { limit?: number; status?: readonly JobStatus[] }): Promise<JobRecord[]> {
     return this.jobs.list(options);
+  }
+
+  async listRules(): Promise<RuleRecord[]> {
+    return this.ops.listRules();
+  }
+  async getRule(id: string): Promise<RuleRecord | undefined> {
+    return this.ops.getRule(id);
+  }
+  async putRule(rule: RuleInput & { id?: string }): Promise<RuleRecord> {
+    return this.ops.putRule(rule);
+  }
+  async deleteRule(id: string): Promise<void> {
+    this.ops.deleteRule(id);
+  }
+  async addAudit(entry: Omit<AuditEntry, 'id' | 'time'>): Promise<AuditEntry> {
+    return this.ops.addAudit(entry);
+  }
+  async listAudit(options?: { limit?: number; before?: number }): Promise<AuditEntry[]> {
+    return this.ops.listAudit(options);
+  }
+  async queueReview(items: readonly string[]): Promise<void> {
+    this.ops.queueReview(items);
+  }
+  async listReview(options?: { status?: ReviewStatus; limit?: number }): Promise<ReviewRecord[]> {
+    return this.ops.listReview(options);
+  }
+  async decideReview(item: string, status: 'approved' | 'rejected', by: string): Promise<ReviewRecord> {
+    return this.ops.decideReview(item, status, by);
+  }
+  async setOptOut(user: string, optedOut: boolean): Promise<void> {
+    this.ops.setOptOut(user, optedOut);
+  }
+  async optedOutUsers(): Promise<string[]> {
+    return this.ops.optedOutUsers();
+  }
+  async exportUser(id: string, logKeys: readonly string[]): Promise<UserExport> {
+    return this.ops.exportUser(id, logKeys);
+  }
+  async forgetRequestLogs(keys: readonly string[]): Promise<number> {
+    return this.ops.forgetRequestLogs(keys);
+  }
+  async applyRetention(before: number, mode: 'aggregate' | 'delete'): Promise<RetentionResult> {
+    return this.ops.applyRetention(before, mode);
+  }
+  async feedbackAggregates(): Promise<FeedbackAggregate[]> {
+    return this.ops.feedbackAggregates();
   }
 
   async logRequests(entries: readonly RequestLogEntry[]): Promise<void> {

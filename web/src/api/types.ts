@@ -1,99 +1,57 @@
 /**
  * @module web/api/types
- * The shapes of the fusionrec HTTP API that the dashboard reads (see docs/API.md). Fields the
- * server may leave out are optional; the pages treat every optional field as possibly absent.
+ * The shapes of the fusionrec HTTP API that the dashboard reads, named from the types generated
+ * out of the server's own OpenAPI document (./generated.ts, by scripts/gen-api-types.mjs), so a
+ * change of the server's JSON breaks the dashboard's type check instead of its pages. Only the
+ * stored report bodies (model reports, experiment reports) are declared here by hand: the API
+ * serves them as opaque JSON (`report`, `body`), written by src/experiment.
  */
+import type { components, paths } from './generated.js';
 
-export type ModalityState = 'present' | 'missing' | 'failed';
+type Schemas = components['schemas'];
+
+/** The JSON body of the 200 answer to `GET path`. */
+export type GetBody<P extends keyof paths> = paths[P] extends {
+  get: { responses: { 200: { content: { 'application/json': infer B } } } };
+}
+  ? B
+  : never;
+
+export type Item = Schemas['Item'];
+export type ModalityState = NonNullable<Item['modalities'][keyof Item['modalities']]>;
 export type MediaKind = 'image' | 'audio';
+export type Status = Schemas['Status'];
+export type ItemPage = GetBody<'/v1/items'>;
+export type UserSummary = Schemas['User'];
+export type UserPage = GetBody<'/v1/users'>;
+export type FeedbackRow = GetBody<'/v1/users/{id}/feedback'>['feedback'][number];
+export type Explanation = Schemas['Explanation'];
+export type Recommendation = Schemas['Recommendations'];
+export type ModelRef = NonNullable<Recommendation['model']>;
 
-export interface Item {
-  id: string;
-  text?: Record<string, string | undefined>;
-  categories?: string[];
-  labels?: string[];
-  image?: string;
-  audio?: string;
-  timestamp?: number | string;
-  hidden?: boolean;
-  /** Free attributes such as price or year. */
-  attributes?: Record<string, unknown>;
-  modalities?: Partial<Record<string, ModalityState>>;
-}
+type RecommendedItem = Recommendation['items'][number];
+type FoundItem = Schemas['SearchResults']['items'][number];
+/**
+ * An item with a score: a recommendation (with its explanation and the rules that moved it), a
+ * similar item, or a search result (with the modality that matched).
+ */
+export type ScoredItem = Schemas['ScoredItems']['items'][number] &
+  Partial<Pick<RecommendedItem, 'explanation' | 'rules'>> &
+  Partial<Pick<FoundItem, 'modality'>>;
 
-export interface ModelRef {
-  name: string;
-  version: string | number;
-}
+export type ModelVersion = Schemas['ModelVersion'];
+/** GET /v1/models/{version}: the version and its stored training report. */
+export type ModelDetail = Omit<GetBody<'/v1/models/{version}'>, 'report'> & { report: ModelReport | null };
+/** A background job (GET /v1/jobs/{id}). */
+export type Job = Schemas['Job'];
+export type ReportSummary = Schemas['ReportSummary'];
+export type ExperimentSummary = Schemas['Experiment'];
+/** One arm of an experiment with its counts and confidence intervals. */
+export type ArmResult = Schemas['ExperimentReport'] extends { arms?: (infer A)[] } ? A : never;
+/** GET /v1/experiments/{id} (the document marks `arms` optional, an artefact of zod's extend). */
+export type ExperimentDetail = Omit<Schemas['ExperimentReport'], 'arms'> & { arms: ArmResult[] };
 
-export interface Status {
-  model: ModelRef | null;
-  items: number;
-  users: number;
-  feedback: number;
-  feedbackPerMinute: number;
-  index?: { kind: 'hnsw' | 'brute' | string; size: number; dim: number } | null;
-  auth?: { writeKeyRequired: boolean; readKeyRequired: boolean };
-  startedAt?: string | number;
-  /** The ingestion stream's lag (servers with a Redis cache, once the stream exists). */
-  stream?: { stream: string; events: number; pending: number; undelivered: number; seconds: number };
-}
-
-export interface ItemPage {
-  items: Item[];
-  total: number;
-}
-
-export interface UserSummary {
-  id: string;
-  labels?: string[];
-  feedbackCount?: number;
-}
-
-export interface UserPage {
-  users: UserSummary[];
-  total: number;
-}
-
-export interface FeedbackRow {
-  item: Item | string;
-  type: string;
-  value?: number;
-  timestamp?: number | string;
-}
-
-export interface Explanation {
-  collaborative?: number;
-  bias?: number;
-  modalities?: Record<string, number>;
-}
-
-export interface ScoredItem {
-  id: string;
-  score: number;
-  item?: Item;
-  explanation?: Explanation;
-  /** Search results: the modality that matched. */
-  modality?: string;
-}
-
-export interface Recommendation {
-  user: string;
-  model: ModelRef | null;
-  source: 'model' | 'popular' | 'latest' | string;
-  arm?: { experiment: string; arm: string };
-  impressionId?: string;
-  items: ScoredItem[];
-}
-
-export interface ModelVersion {
-  version: string | number;
-  name: string;
-  params?: Record<string, unknown>;
-  createdAt?: string | number;
-  active?: boolean;
-  metrics?: Record<string, number>;
-}
+// ---- Stored report bodies: opaque JSON in the API, written by src/experiment ----
 
 /** One epoch as a model report or an experiment's history records it. */
 export interface EpochRecord {
@@ -105,44 +63,17 @@ export interface EpochRecord {
   improved?: boolean;
 }
 
-export interface ModelDetail extends ModelVersion {
-  report?: {
-    epochs?: EpochRecord[];
-    history?: EpochRecord[];
-    test?: Record<string, number>;
-    metrics?: Record<string, number>;
-    modalityWeights?: Record<string, number>;
-    validMetric?: string;
-    bestEpoch?: number;
-    trainSeconds?: number;
-    [key: string]: unknown;
-  } | null;
-}
-
-/** A background job (GET /v1/jobs/{id}). */
-export interface Job {
-  id: string;
-  kind?: string;
-  status: 'queued' | 'running' | 'done' | 'failed' | string;
-  model?: string;
-  epoch?: number;
-  maxEpochs?: number;
-  version?: string | number;
-  error?: string;
-  /** When the new version goes live: never, always, if-better. */
-  activate?: string;
-  /** Whether it was activated, and why (once done). */
-  activated?: boolean;
-  activation?: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
-export interface ReportSummary {
-  id: string;
-  kind: 'experiment' | 'ablation' | 'tune' | string;
-  title?: string;
-  createdAt?: string | number;
+/** A model version's training report (`report` of GET /v1/models/{version}). */
+export interface ModelReport {
+  epochs?: EpochRecord[];
+  history?: EpochRecord[];
+  test?: Record<string, number>;
+  metrics?: Record<string, number>;
+  modalityWeights?: Record<string, number>;
+  validMetric?: string;
+  bestEpoch?: number;
+  trainSeconds?: number;
+  [key: string]: unknown;
 }
 
 /** One model's result in an experiment report (src/experiment/experiment.ts, resultToJson). */
@@ -170,48 +101,4 @@ export interface ReportComparison {
   wilcoxonP: number;
   ciLow: number;
   ciHigh: number;
-}
-
-export interface ArmResult {
-  name: string;
-  version: string | number;
-  share: number;
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  ctr: number;
-  ctrLow: number;
-  ctrHigh: number;
-  conversionRate: number;
-  convLow: number;
-  convHigh: number;
-}
-
-export interface ExperimentSummary {
-  id: string;
-  name: string;
-  status?: string;
-  arms?: { name: string; version: string | number; share: number }[];
-  createdAt?: string | number;
-}
-
-export interface ExperimentDetail {
-  id: string;
-  name: string;
-  status?: string;
-  arms: ArmResult[];
-  significance?: {
-    test?: string;
-    pValue?: number | null;
-    verdict?: 'significant' | 'not significant' | 'insufficient data' | string;
-    winner?: string | null;
-    control?: string;
-  } | null;
-  timeseries?: {
-    t: number | string;
-    arm: string;
-    impressions: number;
-    clicks: number;
-    conversions: number;
-  }[];
 }

@@ -13,7 +13,7 @@ import { href } from '../router.js';
 export const MODALITIES = ['text', 'image', 'audio'] as const;
 
 export function modalityState(item: Item | undefined, m: string): ModalityState {
-  const s = item?.modalities?.[m];
+  const s = item?.modalities?.[m as (typeof MODALITIES)[number]];
   if (s) return s;
   if (m === 'text') return item?.text && Object.values(item.text).some((v) => v) ? 'present' : 'missing';
   if (m === 'image') return item?.image ? 'present' : 'missing';

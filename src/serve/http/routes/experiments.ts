@@ -2,9 +2,11 @@
  * @module serve/http/routes/experiments
  * A/B experiments: create, list, report (per-arm rates, intervals, significance, time series), stop.
  */
+
 import { z } from '@hono/zod-openapi';
 import { type App, route, type ServerContext } from '../context.js';
 import { Experiment, ExperimentArm, IdParam } from '../schemas.js';
+import { audit } from './audit.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -66,7 +68,9 @@ export function experimentRoutes(app: App, ctx: ServerContext): void {
     }),
     async (c) => {
       const b = c.req.valid('json');
-      return c.json(await engine.createExperiment(b.name, b.arms), 200);
+      const e = await engine.createExperiment(b.name, b.arms);
+      await audit(ctx, c, 'experiment.start', e.id, { name: e.name, arms: e.arms });
+      return c.json(e, 200);
     },
   );
 
@@ -120,7 +124,9 @@ export function experimentRoutes(app: App, ctx: ServerContext): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      return c.json(await engine.stopExperiment(id), 200);
+      const e = await engine.stopExperiment(id);
+      await audit(ctx, c, 'experiment.stop', e.id, { name: e.name });
+      return c.json(e, 200);
     },
   );
 }

@@ -7,7 +7,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { InvalidInputError } from '../../../errors.js';
+import { InvalidRequestError } from '../../../errors.js';
 import type { StoredFeedback, StoredItem, StoredUser } from '../../../store/types.js';
 import { isoOf, secondsOf } from '../convert.js';
 import { ErrorBody, Id, MAX_ID_LENGTH } from '../schemas.js';
@@ -113,10 +113,7 @@ export function offsetOf(q: { cursor?: string | undefined; Cursor?: string | und
   const c = q.cursor ?? q.Cursor ?? '';
   if (c === '') return 0;
   if (!/^\d{1,9}$/.test(c)) {
-    throw new InvalidInputError(
-      { file: 'request', line: 0, field: 'cursor' },
-      `expected a cursor from a previous page, got "${c}"`,
-    );
+    throw new InvalidRequestError('cursor', `expected a cursor from a previous page, got "${c}"`);
   }
   return Number(c);
 }

@@ -11,7 +11,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { InvalidInputError, NotFoundError } from '../../../errors.js';
+import { InvalidRequestError, NotFoundError } from '../../../errors.js';
 import type { StoredFeedback } from '../../../store/types.js';
 import { allowed } from '../auth.js';
 import { type App, route, type ServerContext } from '../context.js';
@@ -53,14 +53,14 @@ export function delaySeconds(text: string | undefined): number {
     matched += m[0];
   }
   if (matched !== text || text.length > 40) {
-    throw new InvalidInputError(
-      { file: 'request', line: 0, field: 'write-back-delay' },
+    throw new InvalidRequestError(
+      'write-back-delay',
       `expected a duration such as 10m or 1h30m, got "${text.slice(0, 40)}"`,
     );
   }
   if (!Number.isFinite(total) || total > MAX_WRITE_BACK_DELAY_SECONDS) {
-    throw new InvalidInputError(
-      { file: 'request', line: 0, field: 'write-back-delay' },
+    throw new InvalidRequestError(
+      'write-back-delay',
       `expected a duration of at most ${MAX_WRITE_BACK_DELAY_SECONDS / 3600}h, got "${text}"`,
     );
   }
@@ -283,9 +283,9 @@ export function gorseRoutes(app: App, ctx: ServerContext): void {
         message: 'write-back-type inserts feedback, so it needs the write API key in the X-API-Key header',
       });
     }
-    const ids = engine
-      .recommend(user, { n: q.n, offset: q.offset, category: q.category, excludeSeen: true })
-      .items.map((i) => i.id);
+    const ids = (
+      await engine.recommendRuled(user, { n: q.n, offset: q.offset, category: q.category, excludeSeen: true })
+    ).items.map((i) => i.id);
     if (type && ids.length > 0) {
       const at = Date.now() / 1000 + delay;
       await engine.addFeedback(ids.map((item) => ({ user, item, type, value: 1, timestamp: at })));

@@ -2,11 +2,13 @@
  * @module serve/http/routes/models
  * Model versions, background training jobs, activation, and stored reports.
  */
+
 import { z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../../errors.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { redactPaths } from '../redact.js';
 import { ErrorBody, Job, ModelVersion, ReportKind, ReportSummary, TrainBody } from '../schemas.js';
+import { audit } from './audit.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -95,6 +97,7 @@ export function modelRoutes(app: App, ctx: ServerContext): void {
         ...(b.positive ? { positive: b.positive } : {}),
         ...(b.seed !== undefined ? { seed: b.seed } : {}),
         ...(b.refit !== undefined ? { refit: b.refit } : {}),
+        ...(b.tuneBudgetSeconds !== undefined ? { tuneBudgetSeconds: b.tuneBudgetSeconds } : {}),
         ...(b.activate !== undefined ? { activate: b.activate } : {}),
       });
       return c.json({ job: job.id }, 202);
@@ -140,7 +143,9 @@ export function modelRoutes(app: App, ctx: ServerContext): void {
     }),
     async (c) => {
       const { version } = c.req.valid('param');
+      const before = engine.active?.version ?? null;
       await engine.activate(version);
+      await audit(ctx, c, 'model.activate', String(version), { before });
       return c.json({ active: version }, 200);
     },
   );

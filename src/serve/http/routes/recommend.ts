@@ -3,7 +3,7 @@
  * Recommendations for a user, for an anonymous session, and cross-modal search.
  */
 import type { z } from '@hono/zod-openapi';
-import { InvalidInputError } from '../../../errors.js';
+import { InvalidRequestError } from '../../../errors.js';
 import type { RecommendResult } from '../../engine/engine.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { base64, withItems } from '../convert.js';
@@ -50,7 +50,7 @@ export function recommendRoutes(app: App, ctx: ServerContext): void {
     async (c) => {
       const { userId } = c.req.valid('param');
       const q = c.req.valid('query');
-      const r = engine.recommend(userId, {
+      const r = await engine.recommendRuled(userId, {
         n: q.n,
         offset: q.offset,
         category: q.category,
@@ -118,10 +118,7 @@ export function recommendRoutes(app: App, ctx: ServerContext): void {
     async (c) => {
       const b = c.req.valid('json');
       if (b.text === undefined && b.image === undefined && b.audio === undefined) {
-        throw new InvalidInputError(
-          { file: 'request body', line: 0, field: 'text' },
-          'expected one of text, image or audio',
-        );
+        throw new InvalidRequestError('text', 'expected one of text, image or audio');
       }
       const notes: string[] = [];
       const hits = await engine.search(

@@ -1,6 +1,7 @@
 /**
  * @module serve/http/routes/users
- * Users and feedback.
+ * Users and feedback, and users' data: export (the right of access), deletion, opt-out of
+ * personalisation (feedback of opted-out users is not stored: `ignored` counts it).
  */
 import { z } from '@hono/zod-openapi';
 import { NotFoundError } from '../../../errors.js';
@@ -78,6 +79,65 @@ export function userRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
+  app.openapi(
+    route(ctx, 'write', {
+      method: 'get',
+      path: '/v1/users/{id}/export',
+      tags: ['users'],
+      summary:
+        'Everything stored about a user (the right of access): profile, opt-out, feedback, vectors, model rows, impressions, attributed events, request logs',
+      description:
+        "Needs the write (admin) key: the export holds the user's whole history. Request logs stored under the user's pseudonym are included.",
+      request: { params: IdParam },
+      responses: {
+        200: json(
+          z
+            .object({
+              user: z.object({ id: z.string() }).passthrough(),
+              optedOut: z.boolean(),
+              feedback: z.array(z.record(z.string(), z.unknown())),
+              vectors: z.array(z.object({ version: z.number().int(), vector: z.array(z.number()) })),
+              modelRows: z.array(z.object({ version: z.number().int(), row: z.number().int() })),
+              impressions: z.array(z.record(z.string(), z.unknown())),
+              attributed: z.array(z.record(z.string(), z.unknown())),
+              requestLogs: z.array(z.record(z.string(), z.unknown())),
+              exportedAt: z.string(),
+            })
+            .openapi('UserExport'),
+          'the export',
+        ),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const data = await engine.exportUser(id);
+      return c.json({ ...data, exportedAt: new Date().toISOString() }, 200);
+    },
+  );
+
+  for (const [path, out] of [
+    ['opt-out', true],
+    ['opt-in', false],
+  ] as const) {
+    app.openapi(
+      route(ctx, 'write', {
+        method: 'post',
+        path: `/v1/users/{id}/${path}`,
+        tags: ['users'],
+        summary: out
+          ? 'Opt a user out of personalisation: served the non-personalised list, no feedback, impressions or user id in request logs stored'
+          : 'Opt a user back into personalisation',
+        request: { params: IdParam },
+        responses: { 200: json(z.object({ user: z.string(), optedOut: z.boolean() }), 'the choice') },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        await engine.setOptOut(id, out);
+        return c.json({ user: id, optedOut: out }, 200);
+      },
+    );
+  }
+
   const FeedbackRow = z.object({
     item: Item,
     type: z.string(),
@@ -127,7 +187,12 @@ export function userRoutes(app: App, ctx: ServerContext): void {
       request: {
         body: { content: { 'application/json': { schema: z.array(FeedbackInput) } }, required: true },
       },
-      responses: { 200: json(z.object({ inserted: z.number().int() }), 'inserted') },
+      responses: {
+        200: json(
+          z.object({ inserted: z.number().int(), ignored: z.number().int().optional() }),
+          'inserted (ignored: rows of opted-out users, not stored)',
+        ),
+      },
     }),
     async (c) => {
       const now = Date.now() / 1000;
