@@ -8,7 +8,10 @@
  * live in one WebAssembly memory are also checked against its 4 GiB. `guardFit` wraps a model's
  * fit() with the check (models/registry's createModel applies it to every model it creates).
  */
+
 import { totalmem } from 'node:os';
+import { loadSettings } from '../config/load.js';
+import { settings } from '../config/runtime.js';
 import { InvalidArgumentError, NotSupportedError } from '../errors.js';
 import type { Recommender, TrainingData } from '../models/recommender.js';
 import {
@@ -28,9 +31,12 @@ export function parseBytes(text: string): number {
   return Math.floor(Number(m[1]) * unit);
 }
 
-/** The memory a process may use: FUSIONREC_MEMORY_LIMIT, else 90% of the machine or cgroup. */
-export function memoryLimit(env: NodeJS.ProcessEnv = process.env): number {
-  const set = env.FUSIONREC_MEMORY_LIMIT;
+/**
+ * The memory a process may use: the `memoryLimit` setting (FUSIONREC_MEMORY_LIMIT), else 90% of
+ * the machine or cgroup. `env` replaces the process environment (tests).
+ */
+export function memoryLimit(env?: Readonly<Record<string, string | undefined>>): number {
+  const set = env ? loadSettings({ env }).settings.memoryLimit : settings().memoryLimit;
   if (set) return parseBytes(set);
   const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.();
   const machine = totalmem();

@@ -3,8 +3,10 @@
  * `fusionrec serve --db sqlite://shop.db`: the recommendation server (HTTP API, Gorse-compatible
  * /api/, Prometheus metrics, dashboard) over a serving database. Stops cleanly on SIGINT/SIGTERM.
  */
+
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { settings } from '../../config/runtime.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { DEFAULT_BODY_LIMIT } from '../../serve/http/app.js';
 import { type RunningServer, type ServeOptions, startServer } from '../../serve/server.js';
@@ -13,7 +15,7 @@ import { JOBS_MODES, type JobsMode } from '../../serve/worker/jobs-api.js';
 import { nonNegativeInt, positiveInt } from '../int-flags.js';
 
 export interface ServeFlags {
-  db: string;
+  db?: string;
   port: string;
   host: string;
   apiKey?: string;
@@ -80,7 +82,7 @@ function privacyFlags(flags: ServeFlags): Pick<ServeOptions, 'retentionDays' | '
     }
     out.retentionDays = d;
   }
-  const key = f.logKey ?? process.env.FUSIONREC_LOG_KEY;
+  const key = f.logKey ?? settings().logKey;
   if (f.logPseudonyms === false) out.privacy = { logKey: false };
   else if (key) out.privacy = { logKey: key };
   return out;
@@ -110,7 +112,7 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
     throw new InvalidArgumentError(`--jobs must be one of ${JOBS_MODES.join(', ')}, got "${jobs}"`);
   }
   return {
-    db: flags.db,
+    db: flags.db ?? settings().db ?? missingDb(),
     ...(jobs === 'queue' ? { jobs: 'queue' as const } : {}),
     ...(flags.create ? { create: true } : {}),
     trainActivate: flags.trainActivate as ActivationPolicy,
@@ -119,8 +121,8 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
     trainMaxEpochs: positiveInt('train-max-epochs', flags.trainMaxEpochs)!,
     port,
     host: flags.host,
-    apiKey: flags.apiKey ?? process.env.FUSIONREC_API_KEY,
-    readKey: flags.readKey ?? process.env.FUSIONREC_READ_KEY,
+    apiKey: flags.apiKey ?? settings().apiKey,
+    readKey: flags.readKey ?? settings().readKey,
     clickTypes: list(flags.clickTypes),
     conversionTypes: list(flags.conversionTypes),
     bodyLimit: positiveInt('body-limit', flags.bodyLimit)!,
@@ -134,9 +136,7 @@ export function serveOptions(flags: ServeFlags): ServeOptions {
     ...(flags.cors ? { corsOrigins: list(flags.cors) } : {}),
     ...privacyFlags(flags),
     ...encodeFlags(flags),
-    ...((flags.cache ?? process.env.FUSIONREC_CACHE)
-      ? { cache: flags.cache ?? process.env.FUSIONREC_CACHE }
-      : {}),
+    ...((flags.cache ?? settings().bus) ? { cache: (flags.cache ?? settings().bus)! } : {}),
   };
 }
 
@@ -236,10 +236,9 @@ export function registerServe(program: Command): void {
       .description(
         'serve recommendations over HTTP (native /v1 API, Gorse-compatible /api, metrics, dashboard)',
       )
-      .requiredOption(
+      .option(
         '--db <url>',
         'store URL: sqlite://shop.db (must exist unless --create), or postgres://user@host:5432/db[?schema=name] (default $FUSIONREC_DB)',
-        process.env.FUSIONREC_DB,
       )
       .option('--create', 'start with a new, empty database when the --db file does not exist'),
   ).action(async (flags: ServeFlags) => {
@@ -253,4 +252,8 @@ export function registerServe(program: Command): void {
     );
     await closeOnSignal(server);
   });
+}
+
+function missingDb(): never {
+  throw new InvalidArgumentError('--db is required (or set FUSIONREC_DB, or "db" in the settings file)');
 }

@@ -50,6 +50,7 @@ import { ContentIndexes } from './content-index.js';
 import { ExperimentManager, type ExperimentReport, validateArms } from './experiments.js';
 import { OperatorState, type PrivacyOptions, SETTINGS } from './operator-state.js';
 import { keeper, rankFor, type Source } from './rank.js';
+import { GroupCache, rerankServed, servingPipeline } from './rerank.js';
 import {
   applyRules,
   type FiredRule,
@@ -103,6 +104,11 @@ export interface RecommendOptions {
   operator?: boolean;
   /** false: the non-personalised list (popular, then latest), no impression (opted-out users always). */
   personalised?: boolean;
+  /**
+   * Re-ranking stages (src/rerank spec, e.g. `mmr:0.3,pop:0.5,fair:brand=0.3`); default: the
+   * operator's `rerank` setting; `none`: no re-ranking.
+   */
+  rerank?: string;
 }
 
 export interface RankedItem {
@@ -170,6 +176,12 @@ export class Engine {
 
   get catalog(): CatalogState {
     return this.state.catalog;
+  }
+  private groupCache: GroupCache | undefined;
+  /** Item groups and the tail mask for re-ranking, over the current catalog. */
+  private get groups(): GroupCache {
+    if (this.groupCache?.catalog !== this.catalog) this.groupCache = new GroupCache(this.store, this.catalog);
+    return this.groupCache;
   }
   get content(): ContentEncoders {
     return this.state.content;
@@ -360,23 +372,32 @@ export class Engine {
    */
   async recommendRuled(user: string, o: RecommendOptions): Promise<RecommendResult> {
     let rules = this.operator.rules.filter((r) => r.enabled);
-    if (rules.length === 0) return this.recommend(user, o);
+    const spec = o.rerank ?? this.operator.rerank;
+    const offset = o.offset ?? 0;
+    // a bad spec fails before any work; `none` and "" are no stages
+    const pipeline = spec ? servingPipeline(spec, offset + o.n) : undefined;
+    const reranking = pipeline !== undefined && pipeline.stages.length > 0;
+    if (rules.length === 0 && !reranking) return this.recommend(user, o);
     let profile: UserFacts | undefined;
     if (needsUser(rules)) {
       // only the rules of the user's segments matter; none: the plain list, no item reads
       profile = await this.store.getUser(user);
       rules = rules.filter((r) => inSegment(r.segment, profile));
-      if (rules.length === 0) return this.recommend(user, o);
+      if (rules.length === 0 && !reranking) return this.recommend(user, o);
     }
-    const offset = o.offset ?? 0;
     const deep = this.recommend(user, {
       ...o,
       offset: 0,
-      n: offset + o.n + Math.max(20, o.n),
+      // re-ranking chooses from the model's top 100 (or more for deep pages)
+      n: reranking ? Math.max(100, 2 * (offset + o.n)) : offset + o.n + Math.max(20, o.n),
       operator: true,
     });
     const pins = pinnedItems(rules);
-    const stored = await this.store.getItems([...new Set([...deep.items.map((i) => i.id), ...pins])]);
+    // rules read the listed items' attributes; re-ranking alone reads nothing from the store
+    const stored =
+      rules.length > 0
+        ? await this.store.getItems([...new Set([...deep.items.map((i) => i.id), ...pins])])
+        : new Map<string, StoredItem>();
     const seen = o.excludeSeen === false ? undefined : this.catalog.user(user)?.seen;
     const listed = new Set(deep.items.map((i) => i.id));
     const facts = (id: string): ItemFacts | undefined => {
@@ -391,7 +412,19 @@ export class Engine {
       }
       return it;
     };
-    const ruled = applyRules(deep.items, rules, { user: profile, item: facts, now: Date.now() / 1000 });
+    let ruled = applyRules(deep.items, rules, { user: profile, item: facts, now: Date.now() / 1000 });
+    if (reranking && deep.source === 'model') {
+      const pinned = new Set(ruled.filter((r) => r.rules.some((f) => f.kind === 'pin')).map((r) => r.id));
+      const snapshot = deep.model ? await this.snapshot(deep.model.version) : undefined;
+      ruled = await rerankServed(
+        { catalog: this.catalog, snapshot, groups: this.groups },
+        user,
+        ruled,
+        ruled.map((r) => r.score),
+        pipeline,
+        pinned,
+      );
+    }
     const byId = new Map(deep.items.map((i) => [i.id, i]));
     const items = ruled.slice(offset, offset + o.n).map((r) => {
       const it: RankedItem = { ...(byId.get(r.id) ?? { id: r.id }), score: r.score };
@@ -847,6 +880,7 @@ export class Engine {
         return;
       case 'meta':
         if (change.keys.some((k) => RELOAD_META.has(k))) return this.reload();
+        if (change.keys.includes(SETTINGS.rerank)) return this.operator.refreshSettings();
         return;
       case 'bulk':
         return this.reload();

@@ -19,6 +19,8 @@ export const SETTINGS = {
   retentionMode: 'privacy.retentionMode',
   /** The generated pseudonym key when none is configured. */
   logKey: 'privacy.logKey',
+  /** Re-ranking stages applied to every list unless a request names its own (src/rerank spec). */
+  rerank: 'operator.rerank',
 } as const;
 
 export interface PrivacyOptions {
@@ -28,6 +30,8 @@ export interface PrivacyOptions {
 
 export class OperatorState {
   rules: readonly RuleRecord[] = [];
+  /** The default re-ranking spec (SETTINGS.rerank), undefined: none. */
+  rerank: string | undefined;
   private optOuts = new Set<string>();
   private key: string | false | undefined;
   private loading: Promise<void> | undefined;
@@ -42,9 +46,14 @@ export class OperatorState {
   /** Loads the rules, opt-outs and pseudonym key (once; later calls wait for the same load). */
   ready(): Promise<void> {
     this.loading ??= (async () => {
-      const [rules, out] = await Promise.all([this.store.listRules(), this.store.optedOutUsers()]);
+      const [rules, out, rerank] = await Promise.all([
+        this.store.listRules(),
+        this.store.optedOutUsers(),
+        this.store.getMeta<string>(SETTINGS.rerank),
+      ]);
       this.rules = rules;
       this.optOuts = new Set(out);
+      this.rerank = typeof rerank === 'string' && rerank !== '' ? rerank : undefined;
       if (this.key === undefined) {
         let k = await this.store.getMeta<string>(SETTINGS.logKey);
         if (typeof k !== 'string') {
@@ -63,6 +72,12 @@ export class OperatorState {
   /** Re-reads the rules (a `rules` change). */
   async refreshRules(): Promise<void> {
     this.rules = await this.store.listRules();
+  }
+
+  /** Re-reads the operator's serving settings (a `meta` change of one of them). */
+  async refreshSettings(): Promise<void> {
+    const rerank = await this.store.getMeta<string>(SETTINGS.rerank);
+    this.rerank = typeof rerank === 'string' && rerank !== '' ? rerank : undefined;
   }
 
   /** Re-reads the opt-outs (an `opt-out` change). */

@@ -174,6 +174,10 @@ export const RecommendQuery = z.object({
   excludeSeen: Flag,
   explain: Flag,
   withItems: Flag,
+  rerank: z.string().max(200).optional().openapi({
+    description:
+      're-ranking stages, e.g. mmr:0.3,pop:0.5,tail:0.1,calib:0.5,fair:brand=0.3 (none: off; default: the operator setting)',
+  }),
 });
 
 export const SessionBody = z

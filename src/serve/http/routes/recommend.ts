@@ -57,6 +57,7 @@ export function recommendRoutes(app: App, ctx: ServerContext): void {
         excludeSeen: flag(q.excludeSeen, true),
         explain: flag(q.explain, false),
         operator: isOperator(c),
+        ...(q.rerank !== undefined ? { rerank: q.rerank } : {}),
       });
       return c.json(await attach(r, flag(q.withItems, false)), 200);
     },

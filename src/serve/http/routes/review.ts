@@ -6,7 +6,10 @@
  * hidden. `/v1/settings` also holds the retention age (see serve/retention.ts). Reads need the
  * read key, decisions and settings the write key; decisions and settings are audited.
  */
+
 import { z } from '@hono/zod-openapi';
+import { InvalidRequestError } from '../../../errors.js';
+import { rerankPipeline } from '../../../rerank/pipeline.js';
 import { SETTINGS } from '../../engine/operator-state.js';
 import { type App, route, type ServerContext } from '../context.js';
 import { IdParam } from '../schemas.js';
@@ -32,6 +35,10 @@ const Settings = z
     reviewNewItems: z.boolean(),
     retentionDays: z.number().min(0).max(36_500),
     retentionMode: z.enum(['aggregate', 'delete']),
+    rerank: z
+      .string()
+      .max(200)
+      .openapi({ description: 're-ranking applied to every list (src/rerank spec; "" or none: off)' }),
   })
   .openapi('OperatorSettings');
 
@@ -43,6 +50,7 @@ export function reviewRoutes(app: App, ctx: ServerContext): void {
     reviewNewItems: (await store.getMeta<boolean>(SETTINGS.review)) === true,
     retentionDays: (await store.getMeta<number>(SETTINGS.retentionDays)) ?? 0,
     retentionMode: (await store.getMeta<'aggregate' | 'delete'>(SETTINGS.retentionMode)) ?? 'aggregate',
+    rerank: (await store.getMeta<string>(SETTINGS.rerank)) ?? '',
   });
 
   app.openapi(
@@ -73,6 +81,15 @@ export function reviewRoutes(app: App, ctx: ServerContext): void {
       if (b.reviewNewItems !== undefined) await store.setMeta(SETTINGS.review, b.reviewNewItems);
       if (b.retentionDays !== undefined) await store.setMeta(SETTINGS.retentionDays, b.retentionDays);
       if (b.retentionMode !== undefined) await store.setMeta(SETTINGS.retentionMode, b.retentionMode);
+      if (b.rerank !== undefined) {
+        try {
+          rerankPipeline(b.rerank); // refuse a bad spec before storing it
+        } catch (err) {
+          throw new InvalidRequestError('rerank', (err as Error).message, { cause: err });
+        }
+        await store.setMeta(SETTINGS.rerank, b.rerank);
+        await engine.operator.refreshSettings();
+      }
       const after = await settings();
       await audit(ctx, c, 'settings.change', 'settings', { before, after });
       return c.json(after, 200);
