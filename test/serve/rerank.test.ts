@@ -137,4 +137,20 @@ describe('re-ranking on /v1/recommend', () => {
     expect(s.body.error.field).toBe('rerank');
     expect((await api.get('/v1/settings')).body.rerank).toBe('');
   });
+
+  it('GET /v1/fairness reports the served lists per model version, and pop:1 traffic is less popular', async () => {
+    const before = (await api.get('/v1/fairness')).body.windows as Json[];
+    const served = (w: Json[]) => w.reduce((s: number, x: Json) => s + x.served, 0);
+    for (const u of USERS) await list(u);
+    const after = (await api.get('/v1/fairness')).body.windows as Json[];
+    expect(served(after) - served(before)).toBe(USERS.length);
+    const w = after.find((x: Json) => x.version !== null)!;
+    expect(w.model).toBe('bpr');
+    for (const key of ['averagePopularity', 'gini', 'top1Share', 'coverage', 'longTailShare']) {
+      expect(Number.isFinite(w[key])).toBe(true);
+    }
+    expect(w.gini).toBeGreaterThan(0);
+    expect(w.coverage).toBeGreaterThan(0);
+    expect(w.coverage).toBeLessThanOrEqual(1);
+  });
 });

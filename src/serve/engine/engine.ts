@@ -48,6 +48,7 @@ import type { IndexOptions } from '../retrieval/index.js';
 import { CatalogState } from './catalog.js';
 import { ContentIndexes } from './content-index.js';
 import { ExperimentManager, type ExperimentReport, validateArms } from './experiments.js';
+import { type ExposureFigures, ExposureMonitor } from './exposure-monitor.js';
 import { OperatorState, type PrivacyOptions, SETTINGS } from './operator-state.js';
 import { keeper, rankFor, type Source } from './rank.js';
 import { GroupCache, rerankServed, servingPipeline } from './rerank.js';
@@ -177,6 +178,31 @@ export class Engine {
   get catalog(): CatalogState {
     return this.state.catalog;
   }
+  private readonly exposure = new ExposureMonitor();
+
+  /** Live bias figures of the lists served since start (serve/engine/exposure-monitor). */
+  exposureFigures(): ExposureFigures[] {
+    return this.exposure.figures(this.catalog);
+  }
+
+  private recordExposure(result: RecommendResult): void {
+    const items: number[] = [];
+    for (const it of result.items) {
+      const c = this.catalog.indexOf(it.id);
+      if (c !== undefined) items.push(c);
+    }
+    const history = this.catalog.user(result.user!)?.positives ?? [];
+    let s = 0;
+    const recent = history.slice(-200);
+    for (const i of recent) s += this.catalog.popularity[i] ?? 0;
+    this.exposure.record(
+      result.model,
+      result.arm?.arm ?? null,
+      items,
+      recent.length > 0 ? s / recent.length : Number.NaN,
+    );
+  }
+
   private groupCache: GroupCache | undefined;
   /** Item groups and the tail mask for re-ranking, over the current catalog. */
   private get groups(): GroupCache {
@@ -358,6 +384,7 @@ export class Engine {
   private logServed(result: RecommendResult): void {
     if (result.user === null) return;
     const ids = result.items.map((i) => i.id);
+    this.recordExposure(result);
     if (result.arm) result.impressionId = this.experiments.logImpression(result.user, ids, result.arm);
     else if (this.options.logAllImpressions)
       result.impressionId = this.experiments.logImpression(result.user, ids);

@@ -20,6 +20,7 @@ import { sendError, validationError } from './errors.js';
 import { decodePath } from './guards.js';
 import { auditKeyChange, auditRoutes } from './routes/audit.js';
 import { experimentRoutes } from './routes/experiments.js';
+import { fairnessRoutes } from './routes/fairness.js';
 import { gorseRoutes } from './routes/gorse.js';
 import { healthRoutes } from './routes/health.js';
 import { itemRoutes } from './routes/items.js';
@@ -163,6 +164,7 @@ export function createApp(ctx: ServerContext, o: AppOptions = {}): OpenAPIHono {
   experimentRoutes(app, ctx);
   ruleRoutes(app, ctx);
   reviewRoutes(app, ctx);
+  fairnessRoutes(app, ctx);
   auditRoutes(app, ctx);
   gorseRoutes(app, ctx);
   void auditKeyChange(ctx).catch((err) => process.emitWarning(`audit log: ${String(err)}`));

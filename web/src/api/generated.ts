@@ -2791,6 +2791,71 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/fairness': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Popularity bias and exposure concentration of this server's served lists, per model version and A/B arm */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description figures over the newest lists of each window */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              windows: components['schemas']['ExposureFigures'][];
+            };
+          };
+        };
+        /** @description Invalid input (the field and what was expected) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Missing or wrong X-API-Key */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Unknown id */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/feedback': {
     parameters: {
       query?: never;
@@ -3939,6 +4004,8 @@ export interface paths {
           explain?: '0' | '1' | 'true' | 'false';
           n?: number;
           offset?: number | null;
+          /** @description re-ranking stages, e.g. mmr:0.3,pop:0.5,tail:0.1,calib:0.5,fair:brand=0.3 (none: off; default: the operator setting) */
+          rerank?: string;
           withItems?: '0' | '1' | 'true' | 'false';
         };
         header?: never;
@@ -4920,6 +4987,8 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /** @description re-ranking applied to every list (src/rerank spec; "" or none: off) */
+            rerank?: string;
             retentionDays?: number;
             /** @enum {string} */
             retentionMode?: 'aggregate' | 'delete';
@@ -5627,6 +5696,19 @@ export interface components {
         [key: string]: number;
       };
     };
+    ExposureFigures: {
+      arm: string | null;
+      averagePopularity: number;
+      coverage: number;
+      gini: number;
+      longTailShare: number;
+      model: string;
+      popularityLift: number | null;
+      served: number;
+      top1Share: number;
+      version: number | null;
+      window: number;
+    };
     FeedbackInput: {
       item: string;
       /**
@@ -5842,6 +5924,8 @@ export interface components {
       version: number;
     };
     OperatorSettings: {
+      /** @description re-ranking applied to every list (src/rerank spec; "" or none: off) */
+      rerank: string;
       retentionDays: number;
       /** @enum {string} */
       retentionMode: 'aggregate' | 'delete';
