@@ -2,7 +2,7 @@
  * @module test/e2e/dashboard-suite
  * The dashboard, used as a person would in Chromium: the catalog with its pictures, a user's
  * recommendations with explanations and a click that changes them, text search and similar
- * items, the model charts, the A/B page, and the same on a phone screen. Screenshots go to
+ * items, the model charts, the A/B page, the operator page, and the same on a phone screen. Screenshots go to
  * test-artifacts/. `start` provides a running server with data (see dashboard.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,7 +190,19 @@ export function describeDashboard(title: string, start: () => Promise<RunningDas
       await screenshot(page, 'ab-desktop', true);
     });
 
-    it('fits a phone screen', async () => {
+    it('shows the operator page: bias of the served lists per model version and arm, review queue, rules', async () => {
+      const { page } = browser;
+      await navigate(page, 'operator', () => page.locator('nav.nav a', { hasText: 'Operator' }).click());
+      const rows = page.locator('[data-testid="fairness-table"] tbody tr');
+      expect(await rows.count()).toBeGreaterThanOrEqual(2); // the experiment's two arms at least
+      const cells = await rows.first().locator('td').allTextContents();
+      expect(cells).toHaveLength(9);
+      expect(cells[6]).toMatch(/%$/); // top 1% share
+      expect(await page.locator('#outlet').textContent()).toContain('Review queue');
+      await screenshot(page, 'operator-desktop', true);
+    });
+
+        it('fits a phone screen', async () => {
       const { page } = browser;
       await page.setViewportSize({ width: 390, height: 844 });
       for (const [name, hash] of [

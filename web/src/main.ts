@@ -11,6 +11,7 @@ import { abDetailPage, abListPage } from './pages/ab.js';
 import { catalogPage } from './pages/catalog.js';
 import { itemPage } from './pages/item.js';
 import { modelsPage } from './pages/models.js';
+import { operatorPage } from './pages/operator.js';
 import { searchPage } from './pages/search.js';
 import { userPage } from './pages/user.js';
 import { usersPage } from './pages/users.js';
@@ -25,6 +26,7 @@ const routes: Route[] = [
   { pattern: '/models', name: 'models', page: modelsPage },
   { pattern: '/ab', name: 'ab', page: abListPage },
   { pattern: '/ab/:id', name: 'ab', page: abDetailPage },
+  { pattern: '/operator', name: 'operator', page: operatorPage },
 ];
 
 const NAV: [string, string, string[]][] = [
@@ -33,6 +35,7 @@ const NAV: [string, string, string[]][] = [
   ['#/search', 'Search', ['search']],
   ['#/models', 'Models', ['models']],
   ['#/ab', 'A/B', ['ab']],
+  ['#/operator', 'Operator', ['operator']],
 ];
 
 function keyBox(): HTMLElement {

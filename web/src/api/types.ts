@@ -102,3 +102,8 @@ export interface ReportComparison {
   ciLow: number;
   ciHigh: number;
 }
+export type ExposureFigures = Schemas['ExposureFigures'];
+export type FairnessPage = GetBody<'/v1/fairness'>;
+export type ReviewRecord = Schemas['ReviewRecord'];
+export type ReviewPage = GetBody<'/v1/review'>;
+export type RulesPage = GetBody<'/v1/rules'>;
