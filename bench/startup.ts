@@ -13,12 +13,12 @@
  * An in-process breakdown (open store; Engine.open, where the snapshot is loaded) separates the
  * server's own work from Node + tsx start-up (a built `dist/` would not pay the TypeScript compile).
  *
- *   node --import tsx bench/startup.ts [--items 100000] [--users 10000] [--runs 3] [--prebuild-efc 0]
+ *   node --import tsx bench/startup.ts [--items 100000] [--users 10000] [--runs 3] [--prebuild-efc 0] [--db URL]
  *
  * Prints a table and writes bench/results/startup-<items>.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { textTable } from '../src/experiment/report.js';
@@ -46,6 +46,17 @@ interface Start {
   index: string;
 }
 
+/** User + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Spawns the server; resolves with the time until it listens and until a recommend succeeds. */
 async function startOnce(db: string): Promise<Start> {
   const t0 = performance.now();
@@ -71,8 +82,7 @@ async function startOnce(db: string): Promise<Start> {
         const body = (await r.json()) as { source: string };
         const firstRecommendS = (performance.now() - t0) / 1000;
         if (body.source !== 'model') throw new Error(`first list came from ${body.source}, not the model`);
-        const metrics = await (await fetch(`${url}/metrics`)).text();
-        const cpuS = Number(/^fusionrec_process_cpu_seconds_total (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+        const cpuS = processCpuSeconds(child.pid);
         const status = (await (await fetch(`${url}/v1/status`)).json()) as { index: { kind: string } };
         return { listenS, firstRecommendS, cpuS, index: status.index.kind };
       }
@@ -112,8 +122,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bench-startup-'));
   const loadavgBefore = loadavg();
   try {
-    say(`building the database: ${nItems} items x ${dim}, ${nUsers} users x 10 events…`);
-    const built = await buildServeDb(dir, { items: nItems, users: nUsers, dim, perUser: 10 });
+    // `--db URL`: warm starts only, over a database this script (or bench/serve.ts) built before
+    // whose item index is already saved
+    const reuse = argValue('db', '');
+    if (!reuse) say(`building the database: ${nItems} items x ${dim}, ${nUsers} users x 10 events…`);
+    const built = reuse
+      ? { db: reuse, version: 1, items: new Float32Array(0), seconds: 0 }
+      : await buildServeDb(dir, { items: nItems, users: nUsers, dim, perUser: 10 });
     say(`  ${built.seconds.toFixed(1)} s`);
     let cold: Start | undefined;
     let prebuildS: number | undefined;
@@ -126,7 +141,7 @@ async function main(): Promise<void> {
       await store.close();
       prebuildS = (performance.now() - t) / 1000;
       say(`  ${prebuildS.toFixed(1)} s`);
-    } else {
+    } else if (!reuse) {
       say('cold start (no saved index: build + save)…');
       cold = await startOnce(built.db);
       say(
@@ -149,7 +164,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       node: process.version,
       machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavgBefore, loadavgAfter: loadavg() },
-      command: `node --import tsx bench/startup.ts --items ${nItems} --users ${nUsers} --runs ${runs}${prebuildEfc ? ` --prebuild-efc ${prebuildEfc}` : ''}`,
+      command: `node --import tsx bench/startup.ts --items ${nItems} --users ${nUsers} --runs ${runs}${prebuildEfc ? ` --prebuild-efc ${prebuildEfc}` : ''}${reuse ? ` --db ${reuse}` : ''}`,
       shape: { items: nItems, users: nUsers, dim, feedback: nUsers * 10 },
       dbSeconds: built.seconds,
       cold,
@@ -191,7 +206,7 @@ async function main(): Promise<void> {
       )}`,
     );
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-    const out = join(root, 'bench', 'results', `startup-${nItems}.json`);
+    const out = join(root, 'bench', 'results', `startup-${nItems}${reuse ? '-warm' : ''}.json`);
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     say(`\nwritten to ${out}`);
   } finally {

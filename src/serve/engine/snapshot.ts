@@ -131,8 +131,10 @@ export class ModelSnapshot {
     const n = init.itemIds.length;
     this.nTrained = n;
     this.nItems = n;
-    this.itemFactors = init.itemFactors.slice(0, n * init.dim);
-    this.itemBias = init.itemBias?.slice(0, n);
+    // Views, not copies (256 MB at 10^6 x 64): trained rows are never written, and rows added
+    // from content go to a new table (ensureRows reallocates: the capacity is exactly n).
+    this.itemFactors = init.itemFactors.subarray(0, n * init.dim);
+    this.itemBias = init.itemBias?.subarray(0, n);
     this.userFactors = init.userFactors;
     this.userRows = init.userRows;
     this.toCatalog = new Int32Array(Math.max(1, n));

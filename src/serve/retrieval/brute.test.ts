@@ -124,4 +124,23 @@ describe('BruteForceIndex', () => {
     expect(() => index.search(Float32Array.of(1, 1), -1)).toThrow(InvalidArgumentError);
     expect(() => index.search(Float32Array.of(1, 1, 1), 1)).toThrow(InvalidArgumentError);
   });
+
+  it('loads rows in one pass exactly as upserting them one by one', () => {
+    const rng = new Rng(17);
+    const dim = 6;
+    const n = 300;
+    const vectors = Float32Array.from({ length: n * dim }, () => rng.normal());
+    const bias = Float32Array.from({ length: n }, () => 0.1 * rng.normal());
+    const one = new BruteForceIndex(dim, { capacity: 4 });
+    for (let i = 0; i < n; i++) one.upsert(i, vectors.subarray(i * dim, (i + 1) * dim), bias[i]!);
+    const bulk = new BruteForceIndex(dim, { capacity: 4 });
+    bulk.loadRows(vectors, bias);
+    expect(bulk.size).toBe(n);
+    const q = Float32Array.from({ length: dim }, () => rng.normal());
+    expect(bulk.search(q, 20)).toEqual(one.search(q, 20));
+    expect(Array.from(bulk.vector(n - 1)!)).toEqual(Array.from(vectors.subarray((n - 1) * dim)));
+    vectors[7] = Number.POSITIVE_INFINITY;
+    expect(() => new BruteForceIndex(dim).loadRows(vectors)).toThrow(/item 1 has a non-finite/);
+    expect(() => new BruteForceIndex(dim).loadRows(vectors.subarray(0, 5))).toThrow(InvalidArgumentError);
+  });
 });

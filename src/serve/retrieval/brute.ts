@@ -23,6 +23,10 @@ export interface BruteOptions {
 
 const PAGE = 65536;
 
+function checkFinite(b: number): void {
+  if (!Number.isFinite(b)) throw new InvalidArgumentError(`bias must be finite, got ${b}`);
+}
+
 /** Exact scan index. */
 export class BruteForceIndex implements VectorIndex {
   readonly kind = 'brute' as const;
@@ -77,6 +81,43 @@ export class BruteForceIndex implements VectorIndex {
   }
   private table(): Float32Array {
     return new Float32Array(this.buffer(), this.tableOff, this.capacity * this.pd);
+  }
+
+  /**
+   * Sets items 0..n-1 from the rows of `vectors` (n x dim) and `bias` in one pass (as n upserts,
+   * without a view and a check call per row: 10^6 rows at server start).
+   */
+  loadRows(vectors: Float32Array, bias?: Float32Array): void {
+    const { dim, pd } = this;
+    const n = vectors.length / dim;
+    if (!Number.isInteger(n)) {
+      throw new InvalidArgumentError(`vectors length ${vectors.length} is not a multiple of dim ${dim}`);
+    }
+    if (bias && bias.length !== n)
+      throw new InvalidArgumentError(`bias must have ${n} entries, got ${bias.length}`);
+    if (this.metric === 'cosine') {
+      for (let i = 0; i < n; i++) this.upsert(i, vectors.subarray(i * dim, (i + 1) * dim), bias?.[i] ?? 0);
+      return;
+    }
+    for (let k = 0; k < vectors.length; k++) {
+      if (!Number.isFinite(vectors[k]!)) {
+        throw new InvalidArgumentError(`vector of item ${Math.floor(k / dim)} has a non-finite entry`);
+      }
+    }
+    if (bias) for (let i = 0; i < n; i++) checkFinite(bias[i]!);
+    this.grow(n);
+    const table = this.table();
+    for (let i = 0; i < n; i++) {
+      table.set(vectors.subarray(i * dim, (i + 1) * dim), i * pd);
+      const b = bias?.[i] ?? 0;
+      this.bias[i] = b;
+      if (b !== 0) this.hasBias = true;
+      if (!this.live[i]) {
+        this.live[i] = 1;
+        this.count++;
+      }
+    }
+    if (n > this.extent) this.extent = n;
   }
 
   /** Makes room for items 0..capacity-1 at once (one allocation instead of doublings). */

@@ -253,8 +253,11 @@ export class HnswIndex implements VectorIndex {
     index.capacity = g.getMaxElements();
     g.setEf(index.ef);
     index.store.reserve(Math.max(n, 1));
-    for (let i = 0; i < n; i++) {
-      index.store.upsert(i, rows.vectors.subarray(i * dim, (i + 1) * dim), rows.bias?.[i] ?? 0);
+    if (index.store instanceof BruteForceIndex) index.store.loadRows(rows.vectors, rows.bias);
+    else {
+      for (let i = 0; i < n; i++) {
+        index.store.upsert(i, rows.vectors.subarray(i * dim, (i + 1) * dim), rows.bias?.[i] ?? 0);
+      }
     }
     if (rows.live) for (let i = 0; i < n; i++) if (!rows.live[i]) index.remove(i);
     return index;
