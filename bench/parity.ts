@@ -12,10 +12,11 @@
  * LightGCN on Amazon Baby (MMRec JSON split) at seed 999 only (Baby is ~10x larger; MMRec at its
  * seed 999: BPR 0.0553, LightGCN 0.0776). Each run is a child process; `--parallel n` runs n at
  * once. Every run's result is kept in $TMPDIR/fusionrec-parity/; `--resume` reuses those instead of
- * running them again (to finish a run that was cut short, or to add Baby to the table later).
+ * running them again (to finish a run that was cut short, or to add Baby to the table later);
+ * `--cached-only` reports the kept runs and runs nothing.
  *
  *   node --import tsx bench/parity.ts [--groups lfm2k,baby] [--models bpr,lightgcn,vbpr,freedom]
- *                                     [--seeds 999,42,1,2,3] [--parallel 1] [--resume]
+ *                                     [--seeds 999,42,1,2,3] [--parallel 1] [--resume | --cached-only]
  *
  * Writes bench/results/parity.json.
  */
@@ -170,7 +171,9 @@ async function main(): Promise<void> {
   const models = argValue('models', 'bpr,lightgcn,vbpr,freedom').split(',');
   const seeds = argValue('seeds', '999,42,1,2,3').split(',').map(Number);
   const parallel = Math.max(1, Number(argValue('parallel', '1')));
-  const resume = process.argv.includes('--resume');
+  // --cached-only: report the runs already kept (a measurement cut short), run nothing.
+  const cachedOnly = process.argv.includes('--cached-only');
+  const resume = cachedOnly || process.argv.includes('--resume');
   const jobs: Job[] = [];
   // Seed by seed, so that a run cut short still has every model at its first seeds.
   if (groups.includes('lfm2k')) {
@@ -178,6 +181,10 @@ async function main(): Promise<void> {
   }
   if (groups.includes('baby') && hasDataset('amazon-baby-mmrec')) {
     for (const model of models.filter((m) => m in BABY_MMREC)) jobs.push({ data: 'baby', model, seed: 999 });
+  }
+  if (cachedOnly) {
+    const kept = jobs.filter((j) => existsSync(resultFile(j)));
+    jobs.splice(0, jobs.length, ...kept);
   }
   const t0 = performance.now();
   const results: SeedResult[] = [];

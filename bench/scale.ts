@@ -10,8 +10,8 @@
  * and says so.
  *
  *   node --import tsx bench/scale.ts [--sizes 1e5,1e6] [--models bpr,lightgcn,vbpr,freedom,fusion]
- *        [--steps import,fit,eval] [--budget 300] [--epochs 1] [--import-max 1000000]
- *        [--out bench/results/scale.json] [--resume: keep the finished steps of --out]
+ *        [--steps import,fit,eval] [--budget 300] [--epochs 1] [--import-max 1000000] [--eval-full 2e9]
+ *        [--out bench/results/scale.json] [--resume: keep the finished steps of --out] [--redo '1000000 eval']
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -133,27 +133,14 @@ async function child(step: string, events: number): Promise<Record<string, unkno
       const r = await evaluateRanking(model, split.test, [split.train], { workers, minParallelWork: 0 });
       return { seconds: r.seconds, protocol: r.protocol, recall20: r.metrics['recall@20'] };
     };
-    // full passes above ~3·10^10 scores would not fit the budget: sample users and extrapolate
-    const fullUsers = work <= 3e10 ? undefined : Math.ceil(3e10 / shop.nItems);
-    if (fullUsers === undefined) {
-      out.full1 = work <= 3e9 ? await full(1) : undefined;
-      out.full2 = await full(2);
-    } else {
-      const r = await evaluateRanking(model, split.test, [split.train], {
-        workers: 2,
-        minParallelWork: 0,
-        sample: { users: fullUsers, seed: 1 },
-      });
-      const scale = split.test.activeUsers().length / r.users.length;
-      out.full2 = {
-        seconds: r.seconds * scale,
-        protocol: `extrapolated from ${r.protocol}`,
-        recall20: r.metrics['recall@20'],
-      };
-    }
+    // the sampled protocols first (cheap), then the full pass: in full when it is at most
+    // --eval-full (default 2·10^9) user x item scores, else on a user sample, extrapolated
+    const limit = Number(argValue('eval-full', '2e9'));
+    const subset = Math.max(100, Math.min(10_000, Math.floor(limit / shop.nItems)));
     const su = await evaluateRanking(model, split.test, [split.train], {
       workers: 2,
-      sample: { users: 10_000, seed: 1 },
+      minParallelWork: 0,
+      sample: { users: subset, seed: 1 },
     });
     out.sampledUsers = { seconds: su.seconds, protocol: su.protocol, recall20: su.metrics['recall@20'] };
     const sn = await evaluateRanking(model, split.test, [split.train], {
@@ -164,6 +151,17 @@ async function child(step: string, events: number): Promise<Record<string, unkno
       protocol: sn.protocol,
       recall20: sn.metrics['sampled100:recall@20'],
     };
+    if (work <= limit) {
+      out.full1 = work <= limit / 4 ? await full(1) : undefined;
+      out.full2 = await full(2);
+    } else {
+      // the user sample's time, scaled to every user (the per-user cost does not depend on which)
+      out.full2 = {
+        seconds: (su.seconds * split.test.activeUsers().length) / su.users.length,
+        protocol: `full, extrapolated from ${su.protocol}`,
+        recall20: su.metrics['recall@20'],
+      };
+    }
     out.evalUsers = split.test.activeUsers().length;
     out.peakRss = peakRss();
     return out;
@@ -226,11 +224,9 @@ function runChild(step: string, events: number, budget: number): Row {
   if (r.error || r.signal)
     return { size: events, step, status: `killed after ${wall.toFixed(0)} s (budget ${budget} s)`, wall };
   if (r.status !== 0) {
+    const lines = (r.stderr ?? '').trim().split('\n');
     const msg =
-      (r.stderr ?? '')
-        .trim()
-        .split('\n')
-        .find((l) => /Error/.test(l)) ?? `exit ${r.status}`;
+      lines.find((l) => /^\w*Error: /.test(l)) ?? lines.find((l) => /Error/.test(l)) ?? `exit ${r.status}`;
     return { size: events, step, status: `failed: ${msg.slice(0, 300)}`, wall };
   }
   return { size: events, step, status: 'ok', result: JSON.parse(line) as Record<string, unknown>, wall };
@@ -238,7 +234,7 @@ function runChild(step: string, events: number, budget: number): Row {
 
 function passThrough(): string[] {
   const out: string[] = [];
-  for (const k of ['import-max', 'epochs']) {
+  for (const k of ['import-max', 'epochs', 'eval-full']) {
     const i = process.argv.indexOf(`--${k}`);
     if (i >= 0) out.push(`--${k}`, process.argv[i + 1]!);
   }
@@ -277,10 +273,14 @@ async function main(): Promise<void> {
   const steps = argValue('steps', 'import,fit,eval').split(',');
   const budget = Number(argValue('budget', '300'));
   const outPath = argValue('out', 'bench/results/scale.json');
-  // --resume: keep the rows of an earlier run (from --out) and skip the steps they finished
+  // --resume: keep the rows of an earlier run (from --out) and skip the steps they finished, ran
+  // out of budget in or skipped, except those named by --redo (e.g. "1000000 eval")
+  const redo = new Set(argValue('redo', '').split(',').filter(Boolean));
   const rows: Row[] =
     process.argv.includes('--resume') && existsSync(outPath)
-      ? (JSON.parse(readFileSync(outPath, 'utf8')) as { rows: Row[] }).rows.filter((r) => r.status === 'ok')
+      ? (JSON.parse(readFileSync(outPath, 'utf8')) as { rows: Row[] }).rows.filter(
+          (r) => !/^failed/.test(r.status) && !redo.has(`${r.size} ${r.step}`),
+        )
       : [];
   const done = new Set(rows.map((r) => `${r.size} ${r.step}`));
   const save = () =>
@@ -328,11 +328,12 @@ async function main(): Promise<void> {
   }
   save();
   const table: string[][] = rows.map((r) => {
-    const x = r.result ?? {};
+    if (!r.result) return [String(r.size), r.step, r.status, '', ''];
+    const x = r.result;
     const fig = r.step.startsWith('import')
       ? `${Math.round(x.eventsPerSecond as number)} ev/s (${x.events} events)`
       : r.step === 'eval'
-        ? `full ${(x.full2 as { seconds: number } | undefined)?.seconds.toFixed(1)} s (2 thr) / ${(x.full1 as { seconds: number } | undefined)?.seconds.toFixed(1) ?? '-'} s (1 thr); 10k users ${(x.sampledUsers as { seconds: number }).seconds.toFixed(1)} s; 100 neg ${(x.sampledNegatives as { seconds: number }).seconds.toFixed(1)} s`
+        ? `full ${(x.full2 as { seconds: number } | undefined)?.seconds.toFixed(1)} s (2 thr) / ${(x.full1 as { seconds: number } | undefined)?.seconds.toFixed(1) ?? '-'} s (1 thr); user sample ${(x.sampledUsers as { seconds: number }).seconds.toFixed(1)} s; 100 neg ${(x.sampledNegatives as { seconds: number }).seconds.toFixed(1)} s`
         : r.result
           ? `${(x.secondsPerEpoch as number).toFixed(2)} s/epoch (est ${(x.estimatedSecondsPerEpoch as number).toFixed(2)}), set-up ${(x.setupSeconds as number).toFixed(1)} s`
           : '';

@@ -48,18 +48,21 @@ const num = (params: Record<string, unknown>, key: string, fallback: number): nu
 };
 
 /**
- * Multiply-adds per second per model family, measured by bench/scale.ts at 10^6 events
- * (2 shared cores; see BENCHMARKS.md "Scale curves (issue 15)").
+ * Multiply-adds per second per model family, measured by bench/scale.ts on the synthetic shop
+ * (bpr and vbpr at 10^6 events, the others at 10^5; 2026-12-05, 2 cores shared with other jobs
+ * at a load average of 12-22, so an idle machine is several times faster). The families differ
+ * because their `work` counts different things (fusion's many element-wise autograd ops over
+ * every node are slow per multiply-add; VBPR's big products run in onnxruntime).
  */
 export const CALIBRATED_RATE: Record<string, number> = {
-  bpr: 1.0e9,
-  lightgcn: 2.0e9,
-  vbpr: 4.0e9,
-  freedom: 2.0e9,
-  fusion: 1.0e9,
-  'mf-rating': 1.0e9,
-  itemknn: 2.0e9,
-  popularity: 1.0e9,
+  bpr: 1.4e8,
+  lightgcn: 6.6e8,
+  vbpr: 3.6e9,
+  freedom: 1.8e8,
+  fusion: 4.1e7,
+  'mf-rating': 1.4e8,
+  itemknn: 4.3e8,
+  popularity: 1.0e8,
 };
 
 /** Multiply-adds per second of FREEDOM's item-graph build (all item pairs, per modality). */
@@ -70,11 +73,11 @@ export const ITEM_GRAPH_RATE = 4.3e8;
  * copies, WebAssembly memories rounded up), from bench/scale.ts.
  */
 export const MEMORY_FACTOR: Record<string, number> = {
-  bpr: 1.5,
+  bpr: 1.25,
   lightgcn: 1.5,
-  vbpr: 2.9,
-  freedom: 2.8,
-  fusion: 1.45,
+  vbpr: 1.35,
+  freedom: 1.5,
+  fusion: 1.5,
 };
 
 const FAMILIES = Object.keys(CALIBRATED_RATE);
@@ -158,10 +161,11 @@ export function estimateModel(
       const towerBytes = L > 0 ? I * d * f4 * (M * 5 + 6) + I * F * f4 : B * 3 * d * f4 * (M * 5 + 6);
       const propBytes = L > 0 ? N * d * f4 * (L + 3) * 2 + E * 2 * 8 : 0;
       bytes = N * d * f4 * 3 + I * F * f4 + towerBytes + propBytes + sampler;
+      // dense Adam over every user and item row per batch in both variants
       work =
         L > 0
           ? groups * (I * F * d * 3) + batches * (4 * L * E * d + 6 * N * d)
-          : E * 3 * (F * d * 3 + 6 * d);
+          : E * 3 * (F * d * 3 + 6 * d) + batches * 3 * N * d;
       break;
     }
     default:

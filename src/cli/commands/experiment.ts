@@ -2,10 +2,12 @@
  * @module cli/commands/experiment
  * `fusionrec experiment`: load a dataset spec, run the experiment, print the table, write JSON.
  */
+
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError, InvalidInputError } from '../../errors.js';
 import { ablationPlan } from '../../experiment/ablation.js';
+import { autoTune } from '../../experiment/autotune.js';
 import { loadDataset } from '../../experiment/dataset-spec.js';
 import {
   type ExperimentOptions,
@@ -45,6 +47,7 @@ interface Flags {
   config?: string;
   seed?: string;
   seeds?: string;
+  tuneBudget?: string;
   json?: string;
   split?: string;
   modality: string[];
@@ -117,6 +120,10 @@ export function registerExperiment(program: Command): void {
     .option(
       '--seeds <list>',
       'repeat every model over these seeds (e.g. 1,2,3,4,5 or 1-5): mean ± std, 95% interval, paired tests over seeds and users',
+    )
+    .option(
+      '--tune-budget <seconds>',
+      'first tune every model on validation only (successive halving from its default space, the shipped defaults always a candidate) within this many seconds each, then run it with the chosen setting',
     )
     .option('--json <out>', 'write the results as JSON to this file')
     .option(
@@ -214,6 +221,38 @@ export function registerExperiment(program: Command): void {
           );
         },
       };
+      if (flags.tuneBudget !== undefined) {
+        const budget = Number(flags.tuneBudget);
+        if (!(budget > 0))
+          throw new InvalidArgumentError(`--tune-budget expects seconds > 0, got "${flags.tuneBudget}"`);
+        const seedsForTune = flags.seeds !== undefined ? parseSeeds(flags.seeds) : cfg.seeds;
+        const tuneSeed = seedsForTune?.[0] ?? options.seed ?? 42;
+        const tuned: ModelSpec[] = [];
+        for (const m of options.models) {
+          process.stderr.write(
+            `tuning ${m.label ?? m.name} on validation for up to ${budget} s (seed ${tuneSeed})\n`,
+          );
+          const r = await autoTune(ds, {
+            model: m.name,
+            budgetSeconds: budget,
+            seed: tuneSeed,
+            ...(m.params ? { params: m.params } : {}),
+            ...(options.split ? { split: options.split } : {}),
+            ...(options.workers ? { workers: options.workers } : {}),
+            ...(options.patience !== undefined ? { patience: options.patience } : {}),
+            maxEpochs,
+          });
+          process.stderr.write(
+            `  ${r.isDefault ? 'kept the defaults' : `chose ${JSON.stringify(r.params)}`} (valid ${r.score.toFixed(4)}, defaults ${r.defaultsScore.toFixed(4)}; ${r.usedSeconds.toFixed(0)} s)\n`,
+          );
+          tuned.push({
+            ...m,
+            params: r.params,
+            label: m.label ?? (r.isDefault ? m.name : `${m.name} (tuned)`),
+          });
+        }
+        options.models = tuned;
+      }
       const seeds = flags.seeds !== undefined ? parseSeeds(flags.seeds) : cfg.seeds;
       if (seeds && flags.seed !== undefined)
         throw new InvalidArgumentError('give --seed or --seeds, not both');

@@ -5,11 +5,16 @@
  * content vector (./tower, ./strategies). With `layers` > 0 the initial embeddings [P; Z] are
  * propagated over the user-item graph as in LightGCN (the mean of Â^k [P; Z], k = 0..layers)
  * and the gradient flows back through the propagation into the tower, so the content shapes
- * the graph embeddings. Objectives: BPR over uniform negatives (implicit feedback), BCE with
- * `negatives` sampled negatives (clicks), or MSE on the training values (ratings; a global mean
- * is added). Regularisation: MMRec's EmbLoss on the batch's ID embeddings, weight decay on the
- * tower, token dropout and whole-modality dropout, and an optional InfoNCE loss that aligns the
- * modality tokens of each item (the seed article's semantic consistency). All dense weights
+ * the graph embeddings. Because every item's content vector enters the propagation, the graph
+ * variant runs the tower over all items; with `towerEvery` = N > 1 it does so once per N batches
+ * instead of per batch (default 1: every batch): the tower's output is a leaf that sums the exact
+ * gradients of the group's batches, back-propagated through the tower once when the group ends (the tower's weights are fixed inside
+ * a group, so nothing is approximated; they take one Adam step per group). Objectives: BPR
+ * over uniform negatives (implicit feedback), BCE with `negatives` sampled negatives (clicks), or
+ * MSE on the training values (ratings; a global mean is added). Regularisation: MMRec's EmbLoss
+ * on the batch's ID embeddings, weight decay on the tower, token dropout and whole-modality
+ * dropout, and an optional InfoNCE loss that aligns the modality tokens of each item (the seed
+ * article's semantic consistency). All dense weights
  * train with Adam through the project's autograd (src/nn).
  *
  * Items without training interactions (cold items) keep only their content vector (coldItems

@@ -31,9 +31,12 @@ export const FUSION_PARAMS = {
    * many batches instead of for every batch; its output collects the exact gradient of those
    * batches' losses and the tower's weights take one Adam step when the group ends (user vectors
    * and item ID embeddings still step every batch). 1 = every batch (the cost grows as
-   * batches x items: 3 s/epoch on MovieLens); 0 = once per epoch.
+   * batches x items: 3 s/epoch on MovieLens); 0 = once per epoch. Default 1 (the trained numbers
+   * of earlier versions): 8 made a graph epoch 2.5-3.4x faster on MovieLens, but at equal epochs
+   * one of two seeds lost test Recall@20 significantly (BENCHMARKS.md "Scale curves"), so it is
+   * an opt-in until converged runs are compared.
    */
-  towerEvery: { type: 'int', default: 8, min: 0 },
+  towerEvery: { type: 'int', default: 1, min: 0 },
   /**
    * With graph layers: share of training edges dropped before every epoch by FREEDOM's
    * degree-sensitive pruning (models/freedom/pruning; edges between low-degree nodes are the likeliest
