@@ -116,7 +116,13 @@ async function prepare(name: string): Promise<Prepared> {
   throw new Error(`unknown data "${name}" (lfm2k, ml, demo)`);
 }
 
-const PARAMS: Record<string, Record<string, unknown>> = { lightgcn: { lr: 0.005 }, freedom: {} };
+/** Model labels of --models and what they train: `fusion-ips` is the training-time popularity debiasing. */
+const PARAMS: Record<string, Record<string, unknown>> = {
+  lightgcn: { lr: 0.005 },
+  freedom: {},
+  fusion: {},
+  'fusion-ips': { model: 'fusion', ipsBeta: 0.5 },
+};
 
 interface Candidates {
   users: Int32Array;
@@ -128,7 +134,8 @@ interface Candidates {
 
 /** Trains with early stopping and keeps the top-100 candidates at the best-validation epoch. */
 async function train(p: Prepared, split: Split, model: string, seed: number): Promise<Candidates> {
-  const m = createModel(model, PARAMS[model] ?? {});
+  const { model: registered, ...params } = PARAMS[model] ?? {};
+  const m = createModel(typeof registered === 'string' ? registered : model, params);
   let best = Number.NEGATIVE_INFINITY;
   let since = 0;
   let kept: Candidates | undefined;
@@ -397,8 +404,9 @@ async function main(): Promise<void> {
   for (const data of datas) {
     const p = await prepare(data);
     try {
-      for (const model of p.models) {
-        if (only && !only.split(',').includes(model)) continue;
+      // --models may name any label of PARAMS (e.g. fusion, fusion-ips); default: the data set's own list
+      const models = only ? only.split(',').filter((m) => p.models.includes(m) || m in PARAMS) : p.models;
+      for (const model of models) {
         const rows: Row[] = [];
         for (const seed of seeds) rows.push(...(await runOne(data, p, model, seed)));
         all.push(...rows);

@@ -149,6 +149,21 @@ describe('Graph gradients match finite differences', () => {
     expect(mean).toBeLessThan(1.05);
     expect(y.data.filter((v) => v === 0).length).toBeGreaterThan(2500);
   });
+  it('weighted BPR: gradient by finite differences, and equal weights give the plain mean', () => {
+    const pos = param('pos', 5, 1, rng);
+    const neg = param('neg', 5, 1, rng);
+    const w = Float32Array.from([0.2, 1, 3, 0.5, 1.5]);
+    gradCheck([pos, neg], (g) => g.bprLoss(pos, neg, w));
+    const g = new Graph({ train: false });
+    expect(g.bprLoss(pos, neg, new Float32Array(5).fill(7)).data[0]).toBeCloseTo(
+      g.bprLoss(pos, neg).data[0]!,
+      6,
+    );
+    // by hand: Σ w·softplus(neg − pos) / Σ w
+    let s = 0;
+    for (let r = 0; r < 5; r++) s += w[r]! * Math.log1p(Math.exp(neg.data[r]! - pos.data[r]!));
+    expect(g.bprLoss(pos, neg, w).data[0]).toBeCloseTo(s / 6.2, 5);
+  });
   it('scale', () => {
     const x = param('x', 3, 4, rng);
     gradCheck([x], (g) => g.scale(g.tanh(x), -2.5));
@@ -156,7 +171,12 @@ describe('Graph gradients match finite differences', () => {
   it('dropout passes the gradient through kept entries only, scaled by 1/(1-p)', () => {
     // Finite differences cannot see a random mask; with the mask fixed by the seed, the gradient
     // of Σ dropout(x) is 1/(1-p) where the output kept x and 0 where it dropped it.
-    const x = new Param('x', 4, 5, Float32Array.from({ length: 20 }, (_, i) => 1 + i));
+    const x = new Param(
+      'x',
+      4,
+      5,
+      Float32Array.from({ length: 20 }, (_, i) => 1 + i),
+    );
     const g = new Graph({ train: true });
     const y = g.dropout(x, 0.4, new Rng(9));
     g.backward(g.sum(y));

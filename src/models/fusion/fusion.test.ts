@@ -98,6 +98,27 @@ describe('fusion', () => {
     expect(() => new Fusion({ edgeDropout: 1 })).toThrow(/edgeDropout/);
   });
 
+  it('ipsBeta (inverse-propensity BPR) lowers the popularity of what it recommends', async () => {
+    const counts = new Float64Array(nItems);
+    for (let k = 0; k < data.train.nnz; k++) counts[data.train.indices[k]!]!++;
+    const meanPop = async (ipsBeta: number): Promise<number> => {
+      const m = new Fusion({ ...base, ipsBeta });
+      await m.fit(data, { seed: 3, maxEpochs: 25 });
+      let s = 0;
+      let n = 0;
+      for (let u = 0; u < nUsers; u++) {
+        const seen = new Set(data.train.indices.subarray(data.train.indptr[u]!, data.train.indptr[u + 1]!));
+        for (const i of m.recommend(u, 10, { exclude: (i) => seen.has(i) }).items) {
+          s += counts[i]!;
+          n++;
+        }
+      }
+      return s / n;
+    };
+    expect(await meanPop(1)).toBeLessThan(await meanPop(0));
+    expect(() => new Fusion({ ipsBeta: -1 })).toThrow(/ipsBeta/);
+  });
+
   it('MSE fits the rating values', async () => {
     const m = new Fusion({ ...base, loss: 'mse' });
     const report = await m.fit(data, { seed: 3, maxEpochs: 30 });

@@ -59,6 +59,8 @@ interface State {
   trainAdj: Csr | undefined;
   nUsers: number;
   nItems: number;
+  /** Per-item weight of a positive in the BPR loss (ipsBeta > 0), else undefined. */
+  ipsWeight: Float32Array | undefined;
 }
 
 /** Additive parts of every item's scoring vector, by name (nItems x dim each). */
@@ -120,7 +122,13 @@ export class Fusion extends FactorRecommender {
     const warm = new Uint8Array(nItems);
     for (let k = 0; k < train.nnz; k++) warm[train.indices[k]!] = 1;
     const adj = p.layers > 0 ? normalizedAdjacency(train) : undefined;
-    const state: State = { tower, user, itemId, norms, warm, adj, trainAdj: adj, nUsers, nItems };
+    let ipsWeight: Float32Array | undefined;
+    if (p.ipsBeta > 0 && p.loss === 'bpr') {
+      const counts = new Float64Array(nItems);
+      for (let k = 0; k < train.nnz; k++) counts[train.indices[k]!]!++;
+      ipsWeight = Float32Array.from(counts, (c) => Math.max(1, c) ** -p.ipsBeta);
+    }
+    const state: State = { tower, user, itemId, norms, warm, adj, trainAdj: adj, nUsers, nItems, ipsWeight };
     this.state = state;
     this.fingerprint = data.fingerprint;
     // graph layers: the tower runs once per `towerEvery` batches (0: once per epoch) and steps
@@ -266,7 +274,8 @@ export class Fusion extends FactorRecommender {
       terms.push([g.mseLoss(g.rowDot(uVec, itemVec(pos)), target), 1]);
       ego.push(egoItems(pos));
     } else if (neg && p.loss === 'bpr') {
-      terms.push([g.bprLoss(g.rowDot(uVec, itemVec(pos)), g.rowDot(uVec, itemVec(neg))), 1]);
+      const w = s.ipsWeight ? Float32Array.from(pos, (i) => s.ipsWeight![i]!) : undefined;
+      terms.push([g.bprLoss(g.rowDot(uVec, itemVec(pos)), g.rowDot(uVec, itemVec(neg)), w), 1]);
       ego.push(egoItems(pos), egoItems(neg));
     } else if (neg) {
       const k = neg.length / B;
@@ -568,6 +577,7 @@ export class Fusion extends FactorRecommender {
           scale: table(`norm:${n}:scale`),
         })),
         warm: new Uint8Array(0),
+        ipsWeight: undefined,
         adj: undefined,
         trainAdj: undefined,
         nUsers: loaded.userFactors.length / d,

@@ -45,6 +45,13 @@ export const FUSION_PARAMS = {
    * bench/results/sweeps/lfm2k-fusion-sweep4.md).
    */
   edgeDropout: { type: 'number', default: 0, min: 0, max: 0.99 },
+  /**
+   * Popularity debiasing at training time (BPR only): each positive (u, i) is weighted by
+   * n_i^-ipsBeta (n_i: the item's training interactions) in a self-normalised inverse-propensity
+   * BPR loss (Saito et al. 2020), so popular items contribute less to the ranking the model learns.
+   * 0 = off (the plain mean). The trade-off against re-ranking: BENCHMARKS.md "Fairness trade-offs".
+   */
+  ipsBeta: { type: 'number', default: 0, min: 0, max: 2 },
   /** Training objective: BPR (implicit), BCE with sampled negatives (clicks), MSE (ratings). */
   loss: { type: 'choice', default: 'bpr', choices: ['bpr', 'bce', 'mse'] },
   /** Sampled negatives per positive for BCE (BPR uses one). */

@@ -3,23 +3,35 @@
  * Losses and regularisers: BPR, binary cross-entropy, MSE, InfoNCE, and the L2 / Frobenius embedding penalties. Each op computes its value and records on the tape the closure that pushes the
  * output gradient back to its inputs (see nn/tape).
  */
+import { MismatchError } from '../../errors.js';
 import type { Tape } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { sigmoid, softplus } from './scalar.js';
 
-/** Mean over rows of softplus(neg − pos) = −log σ(pos − neg): the BPR loss (n x 1 inputs). */
-export function bprLoss(g: Tape, pos: Tensor, neg: Tensor): Tensor {
+/**
+ * Mean over rows of softplus(neg − pos) = −log σ(pos − neg): the BPR loss (n x 1 inputs); with
+ * `weights`, the weighted mean Σ w_r·loss_r / Σ w_r (inverse-propensity weighting of positives).
+ */
+export function bprLoss(g: Tape, pos: Tensor, neg: Tensor, weights?: Float32Array): Tensor {
   const n = pos.rows;
+  if (weights && weights.length !== n)
+    throw new MismatchError(`bprLoss: ${weights.length} weights for ${n} rows`);
+  // with weights: Σ w_r · softplus(neg − pos) / Σ w_r (self-normalised inverse-propensity weighting)
+  let total = n;
+  if (weights) {
+    total = 0;
+    for (let r = 0; r < n; r++) total += weights[r]!;
+  }
   const y = g.out(1, 1, [pos, neg]);
   let s = 0;
-  for (let r = 0; r < n; r++) s += softplus(neg.data[r]! - pos.data[r]!);
-  y.data[0] = s / n;
+  for (let r = 0; r < n; r++) s += (weights ? weights[r]! : 1) * softplus(neg.data[r]! - pos.data[r]!);
+  y.data[0] = s / total;
   return g.record(y, () => {
-    const g = y.grad![0]! / n;
+    const g = y.grad![0]! / total;
     const gp = pos.requiresGrad ? pos.g() : undefined;
     const gn = neg.requiresGrad ? neg.g() : undefined;
     for (let r = 0; r < n; r++) {
-      const sg = sigmoid(neg.data[r]! - pos.data[r]!) * g;
+      const sg = sigmoid(neg.data[r]! - pos.data[r]!) * g * (weights ? weights[r]! : 1);
       if (gp) gp[r]! -= sg;
       if (gn) gn[r]! += sg;
     }
