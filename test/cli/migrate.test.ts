@@ -7,12 +7,14 @@
  * `migrate --check` is run on fresh, old and newer databases of both backends. The PostgreSQL
  * tests fail when PostgreSQL does not answer, unless FUSIONREC_NO_POSTGRES=1, which skips them.
  */
+
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/testing/run-cli.js';
 import { type RunningServer, startServer } from '../../src/serve/server.js';
+import { openStore } from '../../src/store/open.js';
 import { createPool } from '../../src/store/postgres/pool.js';
 import * as pgSchema from '../../src/store/postgres/schema.js';
 import { openDatabase } from '../../src/store/sqlite/driver.js';
@@ -174,6 +176,22 @@ if (NO_POSTGRES) {
       expect(ab.status).toBe(0);
     });
     afterAll(() => demo?.cleanup());
+
+    it('the command line records its activations and A/B changes in the audit log', async () => {
+      const store = await openStore(source);
+      try {
+        const entries = (await store.listAudit()).map((e) => [e.actor, e.action, e.target]);
+        expect(entries).toContainEqual(['cli', 'model.activate', '2']);
+        expect(entries.some(([actor, action]) => actor === 'cli' && action === 'experiment.start')).toBe(
+          true,
+        );
+        expect(entries.some(([, action, target]) => action === 'model.activate' && target === '1')).toBe(
+          false,
+        );
+      } finally {
+        await store.close();
+      }
+    });
 
     it('copies to PostgreSQL and back, verifies, serves the same, and catches tampering', async () => {
       const pg = pgUrl();

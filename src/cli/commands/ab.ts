@@ -98,6 +98,12 @@ export function registerAb(program: Command): void {
         for (const a of arms)
           if (!versions.has(a.version)) throw new NotFoundError(`unknown model version ${a.version}`);
         const e = await store.createExperiment({ name: flags.name, arms });
+        await store.addAudit({
+          actor: 'cli',
+          action: 'experiment.start',
+          target: e.id,
+          details: { name: e.name, arms },
+        });
         process.stdout.write(`started experiment ${e.name} (${e.id})\n`);
       });
     });
@@ -123,6 +129,12 @@ export function registerAb(program: Command): void {
     .action(async (flags: { db: string; experiment: string }) => {
       await withStore(flags.db, async (store) => {
         const e = await store.stopExperiment(flags.experiment);
+        await store.addAudit({
+          actor: 'cli',
+          action: 'experiment.stop',
+          target: e.id,
+          details: { name: e.name },
+        });
         process.stdout.write(`stopped experiment ${e.name} (${e.id})\n`);
       });
     });

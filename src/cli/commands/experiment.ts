@@ -48,6 +48,7 @@ interface Flags {
   seed?: string;
   seeds?: string;
   tuneBudget?: string;
+  itemGroups?: string;
   json?: string;
   split?: string;
   modality: string[];
@@ -124,6 +125,10 @@ export function registerExperiment(program: Command): void {
     .option(
       '--tune-budget <seconds>',
       'first tune every model on validation only (successive halving from its default space, the shipped defaults always a candidate) within this many seconds each, then run it with the chosen setting',
+    )
+    .option(
+      '--item-groups <attributes>',
+      'item attributes (comma-separated, e.g. brand,label) whose groups get exposure-against-relevance figures in the report (provider fairness)',
     )
     .option('--json <out>', 'write the results as JSON to this file')
     .option(
@@ -252,6 +257,29 @@ export function registerExperiment(program: Command): void {
           });
         }
         options.models = tuned;
+      }
+      if (flags.itemGroups !== undefined) {
+        if (!ds.catalog)
+          throw new InvalidArgumentError(
+            `--item-groups: dataset ${ds.name} has no item catalog with attributes`,
+          );
+        const groups: Record<string, (string | undefined)[]> = {};
+        for (const name of flags.itemGroups
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)) {
+          const labels = ds.catalog.map((it) => {
+            const v = it?.attributes[name];
+            return v === undefined || v === null ? undefined : String(v);
+          });
+          if (labels.every((l) => l === undefined)) {
+            throw new InvalidArgumentError(
+              `--item-groups: no item of ${ds.name} has the attribute "${name}"`,
+            );
+          }
+          groups[name] = labels;
+        }
+        options.itemGroups = groups;
       }
       const seeds = flags.seeds !== undefined ? parseSeeds(flags.seeds) : cfg.seeds;
       if (seeds && flags.seed !== undefined)

@@ -125,7 +125,17 @@ export class JobRunner {
       const out = this.useWorker() ? await this.inWorker(job, spec) : await this.inProcess(job, spec);
       job.version = out.version;
       const decision = await decideActivation(this.engine.store, job.activate, out.version);
-      if (decision.activate) await this.engine.activate(out.version, { dataTime: out.dataTime });
+      if (decision.activate) {
+        await this.engine.activate(out.version, { dataTime: out.dataTime });
+        await this.engine.store
+          .addAudit({
+            actor: 'training job',
+            action: 'model.activate',
+            target: String(out.version),
+            details: { job: job.id, reason: decision.reason },
+          })
+          .catch((err) => process.emitWarning(`audit log: ${String(err)}`));
+      }
       job.activated = decision.activate;
       job.activation = decision.reason;
       job.status = 'done';

@@ -227,7 +227,15 @@ export async function trainVersion(
       users: ds.users.ids(),
       files,
     });
-    if (spec.activate) await store.activateModelVersion(version);
+    if (spec.activate) {
+      await store.activateModelVersion(version);
+      await store.addAudit({
+        actor: 'cli',
+        action: 'model.activate',
+        target: String(version),
+        details: { by: 'train' },
+      });
+    }
     return { version, dataTime, report, metrics };
   } finally {
     await rm(dir, { recursive: true, force: true });

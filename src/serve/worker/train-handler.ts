@@ -67,7 +67,15 @@ export function trainHandler(o: TrainHandlerOptions): JobHandler {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     const decision = await decideActivation(o.store, activate, version);
     if (ctx.signal.aborted) throw abortError(ctx.signal);
-    if (decision.activate) await o.store.activateModelVersion(version);
+    if (decision.activate) {
+      await o.store.activateModelVersion(version);
+      await o.store.addAudit({
+        actor: 'worker',
+        action: 'model.activate',
+        target: String(version),
+        details: { job: job.id, reason: decision.reason },
+      });
+    }
     const metrics = (await o.store.getModelVersion(version))?.metrics ?? {};
     const result: TrainJobResult = {
       version,
