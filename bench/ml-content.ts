@@ -8,8 +8,8 @@
  * runExperimentSeeds call (paired with lightgcn, the first model); within each family the setting
  * with the best MEAN VALIDATION Recall@20 is chosen, and only then are its test figures read.
  *
- *   node --import tsx bench/ml-content.ts [--seeds 1,2,3] [--max-epochs 120] [--patience 15]
- *     [--variants label,label,...] [--limit-minutes 33] [--out bench/results/ml-content.json]
+ *   node --import tsx bench/ml-content.ts [--seeds 1,2,3] [--max-epochs 40] [--patience 10]
+ *     [--variants label,label,...] [--limit-minutes 26] [--out bench/results/ml-content.json]
  *
  * Features are encoded once (`fusionrec encode -d shared:ml-latest-small-mm --positive rating>=4`)
  * into .fusionrec/encoded/ml-latest-small-mm and read from there on later runs.
@@ -25,9 +25,9 @@ import { runExperimentSeeds, seedResultToJson } from '../src/experiment/seeds.js
 import { argValue } from './args.js';
 
 const seeds = argValue('seeds', '1,2,3').split(',').map(Number);
-const maxEpochs = Number(argValue('max-epochs', '120'));
-const patience = Number(argValue('patience', '15'));
-const limitMinutes = Number(argValue('limit-minutes', '33'));
+const maxEpochs = Number(argValue('max-epochs', '40'));
+const patience = Number(argValue('patience', '10'));
+const limitMinutes = Number(argValue('limit-minutes', '26'));
 const outFile = argValue('out', 'bench/results/ml-content.json');
 const encoded = '.fusionrec/encoded/ml-latest-small-mm';
 
@@ -89,8 +89,10 @@ const ALL: Variant[] = [
   { family: 'itemknn-image', spec: { name: 'itemknn', label: 'itemknn image', params: { source: 'image' } } },
 ];
 
-const wanted = argValue('variants', '');
-const variants = wanted ? ALL.filter((v, i) => i === 0 || wanted.split(',').includes(v.spec.label!)) : ALL;
+/** What fits the time budget on a shared 2-core machine (the others: --variants). */
+const DEFAULT_VARIANTS = 'fusion std L2,freedom none auto,freedom std auto';
+const wanted = argValue('variants', DEFAULT_VARIANTS).split(',');
+const variants = ALL.filter((v, i) => i === 0 || wanted.includes(v.spec.label!));
 
 if (!existsSync(join(encoded, 'text.npy')) || !existsSync(join(encoded, 'image.npy'))) {
   console.log('encoding ml-latest-small-mm once (built-in text and image encoders)...');

@@ -5,7 +5,8 @@
  * redelivered event writes nothing. Every write goes through the store, whose change feed every
  * server follows (and the bus wakes them when the worker has one).
  *
- * - feedback: Store.insertFeedback (as Engine.addFeedback; the servers fold it in from the feed);
+ * - feedback: Store.insertFeedback (as Engine.addFeedback; the servers fold it in from the feed),
+ *   without the rows of users who opted out of personalisation (the list re-read every 2 s);
  * - item: media checked and content encoded as Engine.upsertItems does (serve/content/prepare-items,
  *   with the catalog's encoders and the stored text fit), then Store.upsertItems with the vectors;
  * - item-delete / user-delete: Store.deleteItem / deleteUser; an id that is already gone is not an
@@ -40,9 +41,13 @@ export class StreamApplier {
   async apply(e: StreamEvent): Promise<ApplyOutcome> {
     const opts = { eventId: e.id };
     switch (e.kind) {
-      case 'feedback':
-        await this.store.insertFeedback(e.rows, opts);
+      case 'feedback': {
+        // users who opted out of personalisation are not tracked (as on the HTTP routes)
+        const out = await this.optedOut();
+        const rows = out.size === 0 ? e.rows : e.rows.filter((r) => !out.has(r.user));
+        if (rows.length > 0) await this.store.insertFeedback(rows, opts);
         return 'applied';
+      }
       case 'item': {
         const { content, mediaRoot } = await this.currentEncoders();
         const { items, enc } = await prepareItems(content, mediaRoot, e.items);
@@ -54,6 +59,17 @@ export class StreamApplier {
       case 'user-delete':
         return absentIfGone(this.store.deleteUser(e.user, opts));
     }
+  }
+
+  private optOuts: { at: number; users: Set<string> } | undefined;
+
+  /** The opted-out users, re-read at most every 2 s. */
+  private async optedOut(): Promise<Set<string>> {
+    const now = Date.now();
+    if (!this.optOuts || now - this.optOuts.at > 2000) {
+      this.optOuts = { at: now, users: new Set(await this.store.optedOutUsers()) };
+    }
+    return this.optOuts.users;
   }
 
   /** The content encoders, reopened when the change feed says they changed since they were opened. */
