@@ -26,7 +26,9 @@ export function formatSeedExperiment(r: SeedExperimentResult, metric = 'recall@2
   const cols = ['recall@10', 'recall@20', 'ndcg@10', 'ndcg@20', 'precision@20', 'map@20'];
   const header = [
     'model',
-    ...cols.map((c) => c.replace('recall', 'R').replace('ndcg', 'N').replace('precision', 'P').replace('map', 'MAP')),
+    ...cols.map((c) =>
+      c.replace('recall', 'R').replace('ndcg', 'N').replace('precision', 'P').replace('map', 'MAP'),
+    ),
     `${metric} 95% CI`,
     's/epoch',
   ];

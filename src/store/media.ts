@@ -8,7 +8,7 @@
  */
 import { realpath, unlink } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { InvalidInputError, InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 
 /** Whether `ref` is an http(s) URL (kept as a reference, never read from disk by the server). */
 export function isRemoteRef(ref: string): boolean {

@@ -202,7 +202,7 @@ export function describeDashboard(title: string, start: () => Promise<RunningDas
       await screenshot(page, 'operator-desktop', true);
     });
 
-        it('fits a phone screen', async () => {
+    it('fits a phone screen', async () => {
       const { page } = browser;
       await page.setViewportSize({ width: 390, height: 844 });
       for (const [name, hash] of [

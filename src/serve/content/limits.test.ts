@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, InvalidInputError } from '../../errors.js';
+import { InvalidArgumentError, InvalidRequestError } from '../../errors.js';
 import { checkMediaHeader, DEFAULT_MEDIA_LIMITS, mediaLimits } from './limits.js';
 
 function wavHeader(frames: number, rate: number, channels = 1, bits = 16): Uint8Array {
@@ -25,12 +25,12 @@ function wavHeader(frames: number, rate: number, channels = 1, bits = 16): Uint8
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
-async function caught(p: Promise<unknown>): Promise<InvalidInputError> {
+async function caught(p: Promise<unknown>): Promise<InvalidRequestError> {
   try {
     await p;
   } catch (err) {
-    expect(err).toBeInstanceOf(InvalidInputError);
-    return err as InvalidInputError;
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    return err as InvalidRequestError;
   }
   throw new Error('expected a rejection');
 }

@@ -8,7 +8,7 @@
 import type { AudioLimits } from '../../encoders/audio/decode.js';
 import { checkAudioLimits, probeWav } from '../../encoders/audio/decode.js';
 import { checkImagePixels, probeImage } from '../../encoders/image/builtin.js';
-import { describeError, InvalidArgumentError, InvalidInputError, InvalidRequestError } from '../../errors.js';
+import { describeError, InvalidArgumentError, InvalidRequestError } from '../../errors.js';
 
 /** Largest media one request (or one item) may carry. */
 export interface MediaLimits {

@@ -20,13 +20,7 @@ import { dirname, join } from 'node:path';
 import { StoreUserVectors } from '../../cache/store-user-vectors.js';
 import type { UserVectorCache } from '../../cache/types.js';
 import type { MediaKind } from '../../encoders/encoder.js';
-import {
-  describeError,
-  InvalidInputError,
-  InvalidRequestError,
-  NotFoundError,
-  NotSupportedError,
-} from '../../errors.js';
+import { describeError, InvalidRequestError, NotFoundError, NotSupportedError } from '../../errors.js';
 import { parsePositiveRules } from '../../io/positive.js';
 import { extensionFor } from '../../store/media.js';
 import type {

@@ -5,7 +5,7 @@
  * and answer 500), and a path that is not valid percent-encoding is refused with 400.
  */
 import type { MiddlewareHandler } from 'hono';
-import { InvalidInputError, InvalidRequestError } from '../../errors.js';
+import { InvalidRequestError } from '../../errors.js';
 
 /** Deepest JSON nesting accepted in a request body. */
 export const MAX_JSON_DEPTH = 64;

@@ -30,8 +30,13 @@ describe('StreamApplier', () => {
   it('stores no feedback of users who opted out of personalisation, and the rest as usual', async () => {
     await store.setOptOut('private', true);
     const applier = new StreamApplier(store);
-    await applier.apply({ id: 'e1', kind: 'feedback', rows: [row('private', 'a'), row('public', 'b')] });
-    await applier.apply({ id: 'e2', kind: 'feedback', rows: [row('private', 'b')] });
+    await applier.apply({
+      id: 'e1',
+      entry: '1-0',
+      kind: 'feedback',
+      rows: [row('private', 'a'), row('public', 'b')],
+    });
+    await applier.apply({ id: 'e2', entry: '2-0', kind: 'feedback', rows: [row('private', 'b')] });
     const stored = (await store.allFeedback()).map((f) => [f.user, f.item]);
     expect(stored).toEqual([['public', 'b']]);
   });

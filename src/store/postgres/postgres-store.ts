@@ -64,8 +64,8 @@ import {
 import * as changes from './changes.js';
 import * as ab from './experiments.js';
 import { importFeedbackRows } from './import-feedback.js';
-import * as jobs from './jobs.js';
 import * as indexes from './indexes.js';
+import * as jobs from './jobs.js';
 import * as models from './models.js';
 import { createPool, inTransaction, type Pool, parsePostgresUrl, sqlState } from './pool.js';
 import {

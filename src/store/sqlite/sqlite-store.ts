@@ -394,7 +394,9 @@ export class SqliteStore implements Store {
       }
       vectors.forEach((v, k) => {
         if (!ids.has(v.item) && !this.st.itemExists!.get(v.item)) {
-          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`, { field: `vectors[${k}].item` });
+          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`, {
+            field: `vectors[${k}].item`,
+          });
         }
         this.st.putVector!.run(v.item, v.modality, v.encoder, v.vector.length, toBlob(v.vector));
       });
@@ -497,7 +499,9 @@ export class SqliteStore implements Store {
       for (const it of batch.items) this.st.upsertItem!.run(...itemParams(it));
       batch.vectors.forEach((v, k) => {
         if (!this.st.itemExists!.get(v.item))
-          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`, { field: `vectors[${k}].item` });
+          throw new NotFoundError(`unknown item "${v.item}" (vectors[${k}].item)`, {
+            field: `vectors[${k}].item`,
+          });
         this.st.putVector!.run(v.item, v.modality, v.encoder, v.vector.length, toBlob(v.vector));
       });
       for (const u of batch.users) {
@@ -512,7 +516,9 @@ export class SqliteStore implements Store {
       batch.feedback.forEach((f, k) => {
         if (!known.has(f.item)) {
           if (!this.st.itemExists!.get(f.item))
-            throw new NotFoundError(`unknown item "${f.item}" (feedback[${k}].item)`, { field: `feedback[${k}].item` });
+            throw new NotFoundError(`unknown item "${f.item}" (feedback[${k}].item)`, {
+              field: `feedback[${k}].item`,
+            });
           known.add(f.item);
         }
       });
