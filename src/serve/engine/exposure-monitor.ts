@@ -1,8 +1,9 @@
 /**
  * @module serve/engine/exposure-monitor
  * The bias figures of the experiment reports (eval/metrics/bias), live on the served traffic:
- * every personalised list this server serves (what an impression records) is kept in a ring of
- * the newest {@link WINDOW} lists per (model version, A/B arm), as catalog indices with the
+ * every personalised list this server serves (what an impression records) is kept in a
+ * preallocated ring of the newest {@link WINDOW} lists (their first {@link LIST_DEPTH} items) per
+ * (model version, A/B arm), as catalog indices with the
  * user's history popularity at serve time; figures are computed on request against the catalog's
  * current popularity. Each server reports its own traffic (behind a load balancer every server
  * sees a sample of the whole); nothing is stored, so a restart starts a new window.
@@ -21,13 +22,21 @@ import type { CatalogState } from './catalog.js';
 /** Lists kept per key. */
 export const WINDOW = 10_000;
 
+/** Items kept of each list (the figures are @20, like the reports'). */
+export const LIST_DEPTH = 20;
+
+/** One window, preallocated so that serving allocates nothing per list. */
 interface Ring {
   model: string;
   version: number | null;
   arm: string | null;
-  lists: Int32Array[];
+  /** window x LIST_DEPTH catalog indices; `lengths[k]` of row k are used. */
+  items: Int32Array;
+  lengths: Uint8Array;
   /** Mean popularity of the user's history when the list was served (NaN: no history). */
-  historyPop: number[];
+  historyPop: Float64Array;
+  /** Rows filled, and the next row to write. */
+  filled: number;
   next: number;
   served: number;
 }
@@ -73,22 +82,22 @@ export class ExposureMonitor {
         model: model?.name ?? 'fallback',
         version: model?.version ?? null,
         arm,
-        lists: [],
-        historyPop: [],
+        items: new Int32Array(this.window * LIST_DEPTH),
+        lengths: new Uint8Array(this.window),
+        historyPop: new Float64Array(this.window),
+        filled: 0,
         next: 0,
         served: 0,
       };
       this.rings.set(key, ring);
     }
-    const list = Int32Array.from(items);
-    if (ring.lists.length < this.window) {
-      ring.lists.push(list);
-      ring.historyPop.push(historyPopularity);
-    } else {
-      ring.lists[ring.next] = list;
-      ring.historyPop[ring.next] = historyPopularity;
-      ring.next = (ring.next + 1) % this.window;
-    }
+    const row = ring.next;
+    const len = Math.min(items.length, LIST_DEPTH);
+    for (let k = 0; k < len; k++) ring.items[row * LIST_DEPTH + k] = items[k]!;
+    ring.lengths[row] = len;
+    ring.historyPop[row] = historyPopularity;
+    ring.next = (row + 1) % this.window;
+    ring.filled = Math.min(ring.filled + 1, this.window);
     ring.served++;
   }
 
@@ -100,14 +109,20 @@ export class ExposureMonitor {
     const tail = tailItems(pop);
     const out: ExposureFigures[] = [];
     for (const r of this.rings.values()) {
-      const lists = r.lists.map((l) => l.filter((i) => i < n));
+      const lists: Int32Array[] = [];
+      const histPop: number[] = [];
+      for (let row = 0; row < r.filled; row++) {
+        const l = r.items.subarray(row * LIST_DEPTH, row * LIST_DEPTH + r.lengths[row]!);
+        lists.push(l.filter((i) => i < n));
+        histPop.push(r.historyPop[row]!);
+      }
       if (lists.length === 0) continue;
       const arp = averagePopularity(lists, pop);
       let hist = 0;
       let rec = 0;
       let users = 0;
       lists.forEach((l, k) => {
-        const h = r.historyPop[k]!;
+        const h = histPop[k]!;
         if (!Number.isFinite(h) || l.length === 0) return;
         let s = 0;
         for (const i of l) s += pop[i]!;
