@@ -239,7 +239,7 @@ describe('autoTune', () => {
     const defaults = finals.find((t) => t.config === 0)!;
     const challenger = finals.find((t) => t.config !== 0)!;
     expect(defaults.cut).toBe(true);
-    expect(defaults.epochs - defaults.bestEpoch).toBeLessThan(15); // still improving when cut
+    // (how far past its best epoch the cut came depends on the machine's speed: not asserted)
     expect(challenger.score).toBeGreaterThan(defaults.score);
     expect(short.isDefault).toBe(true);
     expect(short.params).toEqual({});
