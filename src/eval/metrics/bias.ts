@@ -29,8 +29,8 @@ function checkItem(item: number, nItems: number, where: string): void {
   if (item >= nItems) throw new InvalidArgumentError(`${where} has item ${item}, outside [0, ${nItems})`);
 }
 
-/** Mean over non-empty lists of the mean popularity of their items (NaN when all are empty). */
-export function averagePopularity(lists: RecLists, itemPopularity: ArrayLike<number>): number {
+/** Mean over non-empty lists of the mean of `value` over their items (NaN when all are empty). */
+function meanOfListMeans(lists: RecLists, value: ArrayLike<number>): number {
   let total = 0;
   let n = 0;
   forEachList(lists, (list, user) => {
@@ -38,8 +38,8 @@ export function averagePopularity(lists: RecLists, itemPopularity: ArrayLike<num
     let len = 0;
     for (const item of list) {
       if (item < 0) continue;
-      checkItem(item, itemPopularity.length, `lists: user ${user}`);
-      s += itemPopularity[item]!;
+      checkItem(item, value.length, `lists: user ${user}`);
+      s += value[item]!;
       len++;
     }
     if (len > 0) {
@@ -48,6 +48,11 @@ export function averagePopularity(lists: RecLists, itemPopularity: ArrayLike<num
     }
   });
   return n > 0 ? total / n : Number.NaN;
+}
+
+/** Mean over non-empty lists of the mean popularity of their items (NaN when all are empty). */
+export function averagePopularity(lists: RecLists, itemPopularity: ArrayLike<number>): number {
+  return meanOfListMeans(lists, itemPopularity);
 }
 
 /**
@@ -167,23 +172,7 @@ export function tailItems(itemPopularity: ArrayLike<number>, headShare = 0.2): U
 
 /** Mean over non-empty lists of the share of their items that are tail items (NaN when none). */
 export function longTailShare(lists: RecLists, tail: Uint8Array): number {
-  let total = 0;
-  let n = 0;
-  forEachList(lists, (list, user) => {
-    let t = 0;
-    let len = 0;
-    for (const item of list) {
-      if (item < 0) continue;
-      checkItem(item, tail.length, `lists: user ${user}`);
-      t += tail[item]!;
-      len++;
-    }
-    if (len > 0) {
-      total += t / len;
-      n++;
-    }
-  });
-  return n > 0 ? total / n : Number.NaN;
+  return meanOfListMeans(lists, tail);
 }
 
 /**
